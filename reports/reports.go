@@ -1,3 +1,73 @@
 // Package reports answers the questions amlmon is run for with DuckDB over the Parquet lake:
 // the daily report (report.md, the contract CSVs, summary.json) and ad-hoc queries.
 package reports
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// DB is an in-process DuckDB with one view per lake table (SPEC §2); a table with no files yet
+// is an empty view with its full schema. The same views serve the report and `amlmon query`.
+type DB struct {
+	*sql.DB
+	lake string
+}
+
+// Open opens DuckDB in memory over the lake at dir.
+func Open(ctx context.Context, dir string) (*DB, error) {
+	return nil, errors.New("reports: not implemented")
+}
+
+// RunStatus is what the job that wrote a report did before it (sync figures); nil when the
+// report is written from the lake alone.
+type RunStatus struct {
+	Started      time.Time     `json:"started"`
+	Duration     time.Duration `json:"duration_ns"`
+	Blobs        int64         `json:"blobs_listed"`
+	Read         int64         `json:"blobs_read"`
+	Skipped      int64         `json:"blobs_skipped"`
+	Unrecognised int64         `json:"blobs_unrecognised"`
+	Failed       int64         `json:"blobs_failed"`
+	Bytes        int64         `json:"bytes_read"`
+	Rejected     int64         `json:"rejected"`
+	Warnings     int64         `json:"warnings"`
+	Errors       []string      `json:"errors,omitempty"`
+}
+
+// Daily writes the report for one day into <Out>/<Date>/.
+type Daily struct {
+	Date    time.Time // the report day, UTC midnight
+	Out     string    // the reports folder
+	Rules   []Rule    // alert rules; nil: DefaultRules
+	Version string    // amlmon's version, for summary.json
+	Now     func() time.Time
+	Run     *RunStatus
+}
+
+// Summary is the headline of a day, as written to summary.json.
+type Summary struct {
+	Date          string `json:"date"`
+	JobsSubmitted int64  `json:"jobs_submitted"`
+	JobsFailed    int64  `json:"jobs_failed"`
+	AlertsFired   int64  `json:"alerts_fired"`
+	Rejected      int64  `json:"rejected"`
+	MissingHours  int64  `json:"missing_hours"`
+}
+
+// Write writes every file of the day's report.
+func (d Daily) Write(ctx context.Context, db *DB) (Summary, error) {
+	return Summary{}, errors.New("reports: not implemented")
+}
+
+// Rule is an alert rule evaluated on AzureMetrics.
+type Rule struct {
+	Name        string        `json:"name" yaml:"name"`
+	Metric      string        `json:"metric" yaml:"metric"`
+	Aggregation string        `json:"aggregation" yaml:"aggregation"` // Total | Average | Maximum | Minimum | Count
+	Operator    string        `json:"operator" yaml:"operator"`       // GreaterThan | GreaterThanOrEqual | LessThan | LessThanOrEqual
+	Threshold   float64       `json:"threshold" yaml:"threshold"`
+	Window      time.Duration `json:"window" yaml:"window"` // default 1 h
+}
