@@ -97,3 +97,15 @@ type Source interface {
 	// wrapping ErrNotFound.
 	Open(ctx context.Context, container, name string, offset, end int64) (io.ReadCloser, error)
 }
+
+// Writer creates, grows and deletes blobs. Fetch writes a local copy through it, tests and the
+// demo build archives through it, and the conformance suite uses it to produce the faults a
+// reader must survive (a blob that grows or disappears between List and Open).
+type Writer interface {
+	// Put creates or replaces a blob of type typ with the bytes of r, streamed.
+	Put(ctx context.Context, container, name string, typ BlobType, r io.Reader) error
+	// Append adds data to the end of an existing append blob.
+	Append(ctx context.Context, container, name string, data []byte) error
+	// Delete removes a blob; an error wrapping ErrNotFound if it does not exist.
+	Delete(ctx context.Context, container, name string) error
+}
