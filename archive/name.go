@@ -77,23 +77,23 @@ func parseName(container, name string) (Path, string) {
 		return Path{}, fmt.Sprintf("file %q is not PT1H.json", file)
 	}
 
-	year, r := partition(timed[0], "y", 4, 1, 9999)
+	year, r := partition(timed[0], "y", 4, 4, 1, 9999)
 	if r != "" {
 		return Path{}, r
 	}
-	month, r := partition(timed[1], "m", 2, 1, 12)
+	month, r := partition(timed[1], "m", 1, 2, 1, 12)
 	if r != "" {
 		return Path{}, r
 	}
-	day, r := partition(timed[2], "d", 2, 1, 31)
+	day, r := partition(timed[2], "d", 1, 2, 1, 31)
 	if r != "" {
 		return Path{}, r
 	}
-	hour, r := partition(timed[3], "h", 2, 0, 23)
+	hour, r := partition(timed[3], "h", 1, 2, 0, 23)
 	if r != "" {
 		return Path{}, r
 	}
-	minute, r := partition(timed[4], "m", 2, 0, 59)
+	minute, r := partition(timed[4], "m", 1, 2, 0, 59)
 	if r != "" {
 		return Path{}, r
 	}
@@ -112,15 +112,15 @@ func parseName(container, name string) (Path, string) {
 	return p, ""
 }
 
-// partition parses one "key=value" time segment whose value has at most width digits and lies
-// in [lo, hi].
-func partition(seg, key string, width, lo, hi int) (int, string) {
+// partition parses one "key=value" time segment whose value has minDigits to maxDigits digits
+// and lies in [lo, hi].
+func partition(seg, key string, minDigits, maxDigits, lo, hi int) (int, string) {
 	k, v, ok := strings.Cut(seg, "=")
 	if !ok || !strings.EqualFold(k, key) {
 		return 0, fmt.Sprintf("segment %q is not %s=", seg, key)
 	}
-	if v == "" || len(v) > width || strings.Trim(v, "0123456789") != "" {
-		return 0, fmt.Sprintf("segment %q is not %s= with %d digits", seg, key, width)
+	if len(v) < minDigits || len(v) > maxDigits || strings.Trim(v, "0123456789") != "" {
+		return 0, fmt.Sprintf("segment %q is not %s= and %d to %d digits", seg, key, minDigits, maxDigits)
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {

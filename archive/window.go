@@ -20,9 +20,14 @@ func (w Window) MatchContainer(name string) bool {
 	}
 	for _, c := range w.Containers {
 		c = strings.TrimSpace(c)
-		if strings.EqualFold(c, name) ||
-			(metrics && strings.EqualFold(c, "metrics")) ||
-			(!metrics && strings.EqualFold(c, category)) {
+		switch {
+		case strings.EqualFold(c, name):
+			return true
+		case strings.EqualFold(c, "metrics"):
+			if metrics {
+				return true
+			}
+		case !metrics && strings.EqualFold(c, category):
 			return true
 		}
 	}
