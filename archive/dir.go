@@ -319,17 +319,19 @@ func (d *Dir) Put(ctx context.Context, container, name string, typ BlobType, r i
 	if err != nil {
 		return fmt.Errorf("put %s/%s: %w", container, name, err)
 	}
-	if _, err := writeAtomic(ctx, p, r, time.Time{}, false); err != nil {
+	write := func(w io.Writer) error { return copyStream(ctx, w, r) }
+	if _, err := writeAtomic(p, time.Time{}, false, write); err != nil {
 		return fmt.Errorf("put %s/%s: %w", container, name, err)
 	}
 	return nil
 }
 
-// writeAtomic streams r into a temporary file next to p, syncs it, sets its modification time
+// writeAtomic has write fill a temporary file next to p, syncs it, sets its modification time
 // when mtime is not zero, and renames it to p, so that p is always absent, old or whole. The
 // temporary file is "<p>.partial" when fixedTemp is set (a rerun after a crash overwrites it),
-// a unique name otherwise (writers of one path may run at once). It returns the bytes written.
-func writeAtomic(ctx context.Context, p string, r io.Reader, mtime time.Time, fixedTemp bool) (int64, error) {
+// a unique name otherwise (writers of one path may run at once). It returns the bytes written
+// to the file.
+func writeAtomic(p string, mtime time.Time, fixedTemp bool, write func(io.Writer) error) (int64, error) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return 0, fmt.Errorf("create folder: %w", err)
 	}
@@ -350,26 +352,44 @@ func writeAtomic(ctx context.Context, p string, r io.Reader, mtime time.Time, fi
 			os.Remove(tmp.Name())
 		}
 	}()
-	n, err := io.CopyBuffer(tmp, ctxReader{ctx: ctx, r: r}, make([]byte, copyBuffer))
-	if err != nil {
-		return n, fmt.Errorf("write %s: %w", tmp.Name(), err)
+	cw := &countingWriter{w: tmp}
+	if err := write(cw); err != nil {
+		return cw.n, fmt.Errorf("write %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return n, fmt.Errorf("sync %s: %w", tmp.Name(), err)
+		return cw.n, fmt.Errorf("sync %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Close(); err != nil {
-		return n, fmt.Errorf("close %s: %w", tmp.Name(), err)
+		return cw.n, fmt.Errorf("close %s: %w", tmp.Name(), err)
 	}
 	if !mtime.IsZero() {
 		if err := os.Chtimes(tmp.Name(), mtime, mtime); err != nil {
-			return n, fmt.Errorf("set time of %s: %w", tmp.Name(), err)
+			return cw.n, fmt.Errorf("set time of %s: %w", tmp.Name(), err)
 		}
 	}
 	if err := os.Rename(tmp.Name(), p); err != nil {
-		return n, fmt.Errorf("rename %s: %w", tmp.Name(), err)
+		return cw.n, fmt.Errorf("rename %s: %w", tmp.Name(), err)
 	}
 	done = true
-	return n, nil
+	return cw.n, nil
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// copyStream copies r to w through a buffer of bounded size, stopping when ctx is cancelled.
+func copyStream(ctx context.Context, w io.Writer, r io.Reader) error {
+	_, err := io.CopyBuffer(w, ctxReader{ctx: ctx, r: r}, make([]byte, copyBuffer))
+	return err
 }
 
 // copyBuffer is the size of the buffer a stream is copied through.
