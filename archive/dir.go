@@ -262,6 +262,10 @@ func (d *Dir) Open(ctx context.Context, container, name string, offset, end int6
 	if err != nil {
 		return nil, fmt.Errorf("open %s/%s: %w", container, name, err)
 	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("open %s/%s: not a file: %w", container, name, ErrNotFound)
+	}
 	if IsGzip(name) {
 		return openGzip(f, container, name, offset, end)
 	}

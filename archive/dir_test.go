@@ -132,23 +132,6 @@ func TestDirMissingRoot(t *testing.T) {
 	}
 }
 
-func TestDirListStopsOnCallbackError(t *testing.T) {
-	d := archive.NewDir(t.TempDir())
-	ws := archivetest.Workspace("RG", "WS")
-	for h := range 3 {
-		archivetest.Put(t, d, "insights-logs-x", archivetest.BlobName(ws, day.Add(time.Duration(h)*time.Hour)), nil)
-	}
-	stop := errors.New("stop")
-	calls := 0
-	err := d.List(context.Background(), archive.Window{}, func(archive.Blob) error {
-		calls++
-		return stop
-	})
-	if !errors.Is(err, stop) || calls != 1 {
-		t.Errorf("List = %v after %d calls, want the callback's error after 1", err, calls)
-	}
-}
-
 func TestDirGzip(t *testing.T) {
 	d := archive.NewDir(t.TempDir())
 	const c = "insights-logs-x"
@@ -225,5 +208,44 @@ func TestDirETag(t *testing.T) {
 	}
 	if second := archivetest.List(t, d, archive.Window{})[0]; second.ETag == first.ETag {
 		t.Errorf("ETag %s did not change with the modification time", second.ETag)
+	}
+}
+
+// BenchmarkDirList lists one day of a history of 60 days: a window should cost the same
+// whatever the length of the history, unlike the listing of everything.
+func BenchmarkDirList(b *testing.B) {
+	root := b.TempDir()
+	const c = "insights-logs-amlcomputejobevent"
+	for _, ws := range []string{archivetest.Workspace("RG", "WS-A"), archivetest.Workspace("RG", "WS-B")} {
+		for h := range 60 * 24 {
+			p := filepath.Join(root, c, filepath.FromSlash(archivetest.BlobName(ws, day.Add(-time.Duration(h)*time.Hour))))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte("{}\n"), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	d := archive.NewDir(root)
+	for _, bc := range []struct {
+		name string
+		w    archive.Window
+		want int
+	}{
+		{"day", archive.Window{From: day.Add(-24 * time.Hour), To: day}, 48},
+		{"everything", archive.Window{}, 2 * 60 * 24},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				n := 0
+				if err := d.List(context.Background(), bc.w, func(archive.Blob) error { n++; return nil }); err != nil {
+					b.Fatal(err)
+				}
+				if n != bc.want {
+					b.Fatalf("listed %d blobs, want %d", n, bc.want)
+				}
+			}
+		})
 	}
 }

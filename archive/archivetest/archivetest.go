@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"DeletedBetweenListAndOpen", testDeleted},
 		{"Empty", testEmpty},
 		{"LargeStreamed", testLarge},
+		{"ListStopsOnCallbackError", testListStops},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
@@ -124,9 +125,11 @@ func wantKeys(t *testing.T, what string, got []archive.Blob, want ...string) {
 	}
 }
 
-var day = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+// Day is the UTC day most fixture blobs are dated.
+func Day() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }
 
 func testListByHours(t *testing.T, s Store) {
+	day := Day()
 	ws := Workspace("RG-ML", "WS-PROD")
 	// Hours on both sides of a day, and of a year, so that the window crosses folder bounds.
 	hours := []time.Time{
@@ -174,6 +177,7 @@ func testListByHours(t *testing.T, s Store) {
 }
 
 func testListByContainer(t *testing.T, s Store) {
+	day := Day()
 	ws := Workspace("RG-ML", "WS-PROD")
 	name := BlobName(ws, day)
 	for _, c := range []string{JobEvents, ClusterEvents, Metrics, "backups"} {
@@ -209,6 +213,7 @@ func testListByContainer(t *testing.T, s Store) {
 }
 
 func testListByResource(t *testing.T, s Store) {
+	day := Day()
 	// WS-2 sorts before WS in a lexical listing of full names ('-' < '/').
 	prod := Workspace("RG-ML", "WS")
 	prod2 := Workspace("RG-ML", "WS-2")
@@ -245,6 +250,7 @@ func testListByResource(t *testing.T, s Store) {
 }
 
 func testListEverything(t *testing.T, s Store) {
+	day := Day()
 	ws := Workspace("RG-ML", "WS-PROD")
 	var want []string
 	for _, h := range []time.Time{
@@ -271,6 +277,7 @@ func testListEverything(t *testing.T, s Store) {
 }
 
 func testOtherResourceTypes(t *testing.T, s Store) {
+	day := Day()
 	ws := Workspace("RG-ML", "WS-PROD")
 	endpoint := ws + "/ONLINEENDPOINTS/EP-SCORE"
 	storage := "/SUBSCRIPTIONS/" + Sub + "/RESOURCEGROUPS/RG-DATA/PROVIDERS/MICROSOFT.STORAGE/STORAGEACCOUNTS/SADATA/BLOBSERVICES/DEFAULT"
@@ -314,6 +321,7 @@ func testOtherResourceTypes(t *testing.T, s Store) {
 }
 
 func testUnrecognised(t *testing.T, s Store) {
+	day := Day()
 	ws := Workspace("RG-ML", "WS-PROD")
 	good := BlobName(ws, day)
 	bad := []string{
@@ -351,6 +359,7 @@ func testUnrecognised(t *testing.T, s Store) {
 }
 
 func testRangedReads(t *testing.T, s Store) {
+	day := Day()
 	name := BlobName(Workspace("RG-ML", "WS-PROD"), day)
 	data := make([]byte, 10_000)
 	for i := range data {
@@ -377,6 +386,7 @@ func testRangedReads(t *testing.T, s Store) {
 }
 
 func testGrows(t *testing.T, s Store) {
+	day := Day()
 	name := BlobName(Workspace("RG-ML", "WS-PROD"), day)
 	first, more := "{\"a\":1}\n", "{\"b\":2}\n{\"c\":3}\n"
 	Put(t, s, JobEvents, name, []byte(first))
@@ -404,6 +414,7 @@ func testGrows(t *testing.T, s Store) {
 }
 
 func testDeleted(t *testing.T, s Store) {
+	day := Day()
 	ctx := context.Background()
 	ws := Workspace("RG-ML", "WS-PROD")
 	name := BlobName(ws, day)
@@ -435,6 +446,7 @@ func testDeleted(t *testing.T, s Store) {
 }
 
 func testEmpty(t *testing.T, s Store) {
+	day := Day()
 	name := BlobName(Workspace("RG-ML", "WS-PROD"), day)
 	Put(t, s, JobEvents, name, nil)
 	got := List(t, s, archive.Window{From: day, To: day.Add(time.Hour)})
@@ -449,6 +461,23 @@ func testEmpty(t *testing.T, s Store) {
 	}
 }
 
+func testListStops(t *testing.T, s Store) {
+	day := Day()
+	ws := Workspace("RG-ML", "WS-PROD")
+	for h := range 3 {
+		Put(t, s, JobEvents, BlobName(ws, day.Add(time.Duration(h)*time.Hour)), []byte("{}\n"))
+	}
+	stop := errors.New("enough")
+	calls := 0
+	err := s.List(context.Background(), archive.Window{}, func(archive.Blob) error {
+		calls++
+		return stop
+	})
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("List = %v after %d calls, want the callback's error after one call", err, calls)
+	}
+}
+
 // largeSize is big enough that holding a blob whole would show, small enough to stay quick.
 const largeSize = 64 << 20
 
@@ -457,6 +486,7 @@ const largeSize = 64 << 20
 const maxChunk = 16 << 20
 
 func testLarge(t *testing.T, s Store) {
+	day := Day()
 	name := BlobName(Workspace("RG-ML", "WS-PROD"), day)
 	gen := &countingReader{r: io.LimitReader(rand.NewChaCha8([32]byte{1, 2, 3}), largeSize)}
 	sum := sha256.New()
