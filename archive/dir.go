@@ -80,6 +80,8 @@ const (
 	levelHour            // inside h=, and below
 )
 
+// run lists the container. Without hours it walks every folder; with hours it reads the
+// container's own files and descends only into resourceId=, where the walk prunes by hour.
 func (wk *dirWalk) run() error {
 	if wk.w.All() {
 		return wk.walk(nil, levelResource, time.Time{}, false)
