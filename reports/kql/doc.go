@@ -32,12 +32,12 @@
 //     !contains, !has, !startswith, !endswith, !in) on string columns are true for NULL.
 //   - =~, contains, has, startswith and endswith compare case-insensitively (lower()).
 //   - has matches a whole term: the needle bounded by the start or end of the text or by a
-//     character that is not a letter or digit (a regular expression, not Kusto's term index,
+//     character that is not an ASCII letter or digit (a regular expression, not Kusto's term index,
 //     so it also matches terms shorter than three characters).
 //   - bin on a datetime buckets from the Unix epoch (time_bucket with origin 1970-01-01); on a
 //     number it is floor(x / n) * n.
 //   - Integer division truncates, sums of integers are BIGINT, and to* conversions yield NULL
-//     instead of failing.
+//     instead of failing; todatetime applies a UTC offset written in the text.
 //   - dcount is exact (count(DISTINCT x)); percentile is nearest-rank (quantile_disc), so it
 //     returns a value that occurs in the data, as Kusto's estimate does.
 //   - order by, sort by and top default to descending; descending puts nulls last and

@@ -14,8 +14,19 @@ import (
 // IsKQL reports whether q looks like a KQL query (a table name followed by "|", or a bare
 // name that is a known lake table) rather than SQL.
 func IsKQL(q string) bool {
-	toks, err := lex(q)
-	if err != nil || len(toks) < 2 {
+	// Only the first two tokens matter, so that a KQL query with a mistake further on is
+	// still reported as KQL, with the KQL error.
+	lx := &lexer{q: q}
+	for len(lx.toks) < 2 {
+		if err := lx.next(); err != nil {
+			return false
+		}
+		if lx.toks[len(lx.toks)-1].kind == tEOF {
+			break
+		}
+	}
+	toks := lx.toks
+	if len(toks) < 2 {
 		return false
 	}
 	first := toks[0]
@@ -617,6 +628,10 @@ func (tr *translator) scalar(e *node, cols schema, aggOK bool) (value, error) {
 			}
 			vs = append(vs, v)
 		}
+		// Kusto's (start .. span) is the range from start to start + span.
+		if vs[1].t == tyDatetime && vs[2].t == tyTimespan {
+			vs[2] = value{sql: "(" + vs[1].sql + " + " + vs[2].sql + ")", t: tyDatetime, agg: vs[1].agg || vs[2].agg}
+		}
 		kw := " BETWEEN "
 		if e.name == "!between" {
 			kw = " NOT BETWEEN "
@@ -899,7 +914,14 @@ func (tr *translator) call(e *node, cols schema, aggOK bool) (value, error) {
 		if args[0].t == tyDatetime {
 			return ret(args[0].sql, tyDatetime)
 		}
-		return ret("TRY_CAST("+args[0].sql+" AS TIMESTAMP)", tyDatetime)
+		if args[0].t != tyString && args[0].t != tyUnknown {
+			return ret("TRY_CAST("+args[0].sql+" AS TIMESTAMP)", tyDatetime)
+		}
+		// A cast to TIMESTAMP drops a UTC offset instead of applying it; text that carries
+		// one goes through TIMESTAMPTZ, whose offset is explicit, so the session time zone
+		// plays no part.
+		x := args[0].sql
+		return ret("CASE WHEN regexp_matches("+x+", "+str(zonedTime)+") THEN timezone('UTC', TRY_CAST("+x+" AS TIMESTAMPTZ)) ELSE TRY_CAST("+x+" AS TIMESTAMP) END", tyDatetime)
 	case "toint", "tolong":
 		if err := arity(1, 1); err != nil {
 			return value{}, err
@@ -1001,7 +1023,8 @@ func (tr *translator) call(e *node, cols schema, aggOK bool) (value, error) {
 		}
 		return ret("CAST(count_if("+args[0].sql+") AS BIGINT)", tyLong)
 	case "dcount":
-		if err := arity(1, 1); err != nil {
+		// The accuracy argument is accepted and has nothing to tune: the count is exact.
+		if err := arity(1, 2); err != nil {
 			return value{}, err
 		}
 		return ret("count(DISTINCT "+args[0].sql+")", tyLong)
@@ -1035,6 +1058,9 @@ func (tr *translator) call(e *node, cols schema, aggOK bool) (value, error) {
 	}
 	return value{}, tr.errf(e.off, "unknown function %q (supported: %s)", fn, functions)
 }
+
+// zonedTime matches text that ends in a time with a UTC offset or Z.
+const zonedTime = `\d:\d\d(:\d\d(\.\d*)?)?\s*([Zz]|[+-]\d\d(:?\d\d)?)$`
 
 // tostring converts as Kusto's tostring does: NULL becomes "", datetimes are ISO 8601 in UTC.
 func tostring(v value) string {
