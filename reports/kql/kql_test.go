@@ -518,3 +518,16 @@ func TestIsKQL(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkTranslate(b *testing.B) {
+	q := `AmlComputeJobEvent
+| where TimeGenerated > ago(5d) and EventType == "JobFailed" and JobName has "setup"
+| extend Hour = bin(TimeGenerated, 1h)
+| summarize failed = count(), clusters = dcount(ClusterId), p95 = percentile(DurationMs, 95) by Hour, ToolType
+| top 10 by failed`
+	for b.Loop() {
+		if _, err := Translate(q, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

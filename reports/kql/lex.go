@@ -16,6 +16,7 @@ type Error struct {
 	Msg    string
 }
 
+// Error formats the error as "kql: line:col: message".
 func (e *Error) Error() string { return fmt.Sprintf("kql: %d:%d: %s", e.Line, e.Col, e.Msg) }
 
 // errAt builds an *Error at a byte offset of q.
@@ -58,12 +59,10 @@ type token struct {
 	null bool // datetime(null)
 }
 
+// String names the token in an error.
 func (t token) String() string {
-	switch t.kind {
-	case tEOF:
+	if t.kind == tEOF {
 		return "end of query"
-	case tString:
-		return strconv.Quote(t.text)
 	}
 	return strconv.Quote(t.text)
 }

@@ -193,16 +193,16 @@ func (tr *translator) query(qu *query) (string, error) {
 	}
 	cur := &layer{sel: "*", from: ident(name)}
 	for i, op := range qu.ops {
+		// Kusto keeps the order of a sorted result through the operators after it. DuckDB
+		// keeps it through projections and filters; take right after order by joins the
+		// same SELECT so that the limit is certain to apply to the sorted rows.
+		if op.kind == "take" && i > 0 && qu.ops[i-1].kind == "order" {
+			cur.limit = strconv.FormatInt(op.n, 10)
+			continue
+		}
 		next, out, err := tr.operator(op, cur, cols)
 		if err != nil {
 			return "", err
-		}
-		// Kusto keeps the order of a sorted result through the operators after it; DuckDB
-		// keeps it through projections and filters but not through a LIMIT in another
-		// SELECT, so take right after order by joins the same SELECT.
-		if op.kind == "take" && i > 0 && qu.ops[i-1].kind == "order" && cur.limit == "" {
-			cur.limit = strconv.FormatInt(op.n, 10)
-			continue
 		}
 		cur, cols = next, out
 	}
@@ -240,7 +240,7 @@ func (tr *translator) operator(op *operator, prev *layer, cols schema) (*layer, 
 				return nil, nil, err
 			}
 			name, off := tr.itemName(it, &gen, cols)
-			if err := checkNew(tr, out, name, off); err != nil {
+			if err := tr.checkNew(out, name, off); err != nil {
 				return nil, nil, err
 			}
 			out = append(out, column{name, v.t})
@@ -406,7 +406,7 @@ func (tr *translator) summarize(op *operator, l *layer, cols schema) (*layer, sc
 				name = gen.next(cols, out)
 			}
 		}
-		if err := checkNew(tr, out, name, off); err != nil {
+		if err := tr.checkNew(out, name, off); err != nil {
 			return nil, nil, err
 		}
 		out = append(out, column{name, v.t})
@@ -435,7 +435,7 @@ func (tr *translator) summarize(op *operator, l *layer, cols schema) (*layer, sc
 				}
 				name = base + strconv.Itoa(i)
 			}
-		} else if err := checkNew(tr, out, name, it.nameOff); err != nil {
+		} else if err := tr.checkNew(out, name, it.nameOff); err != nil {
 			return nil, nil, err
 		}
 		out = append(out, column{name, v.t})
@@ -493,7 +493,7 @@ func (tr *translator) itemName(it item, gen *names, cols schema) (string, int) {
 	return gen.next(cols, nil), it.e.off
 }
 
-func checkNew(tr *translator, out schema, name string, off int) error {
+func (tr *translator) checkNew(out schema, name string, off int) error {
 	if _, dup := out.findFold(name); dup {
 		return tr.errf(off, "column %q appears twice", name)
 	}
