@@ -445,6 +445,8 @@ func TestErrors(t *testing.T) {
 		{"AmlComputeJobEvent | project-away Nope", 1, 35, `unknown column "Nope"`},
 		{"AmlComputeJobEvent | where Ümlaut == 1", 1, 28, `unexpected character 'Ü'`},
 		{"", 1, 1, `expected a table name, found end of query`},
+		{"T | where " + strings.Repeat("(", 1000) + "1", 1, 211, `nested more than 200 deep`},
+		{"T | where " + strings.Repeat("-", 1000) + "1", 1, 210, `nested more than 200 deep`},
 	} {
 		_, err := Translate(c.q, now)
 		var ke *Error

@@ -60,10 +60,14 @@ type node struct {
 const supportedOperators = "where, project, project-away, project-rename, extend, summarize, distinct, count, order by, sort by, take, limit, top"
 
 type parser struct {
-	q    string
-	toks []token
-	i    int
+	q     string
+	toks  []token
+	i     int
+	depth int // nesting of expressions, bounded so that no query can exhaust the stack
 }
+
+// maxDepth bounds how deeply expressions nest: far beyond what a person writes.
+const maxDepth = 200
 
 func (p *parser) peek() token { return p.toks[p.i] }
 func (p *parser) advance() token {
@@ -306,7 +310,14 @@ func (p *parser) orderKeys(many bool) ([]orderKey, error) {
 // Expressions, lowest precedence first: or, and, comparisons and string operators,
 // + -, * / %, unary -, primaries.
 
-func (p *parser) expr() (*node, error) { return p.or() }
+func (p *parser) expr() (*node, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxDepth {
+		return nil, p.errf(p.peek(), "expression nested more than %d deep", maxDepth)
+	}
+	return p.or()
+}
 
 func (p *parser) or() (*node, error) {
 	l, err := p.and()
@@ -431,6 +442,11 @@ func (p *parser) multiplicative() (*node, error) {
 func (p *parser) unary() (*node, error) {
 	if p.isOp("-") || p.isOp("+") {
 		t := p.advance()
+		p.depth++
+		defer func() { p.depth-- }()
+		if p.depth > maxDepth {
+			return nil, p.errf(t, "expression nested more than %d deep", maxDepth)
+		}
 		e, err := p.unary()
 		if err != nil {
 			return nil, err
