@@ -21,25 +21,29 @@ const (
 
 // blobColumns are the manifest fields the _Blobs view exposes, typed; segments stay in the
 // JSON because nothing reports on them.
-var blobColumns = []amlmon.Column{
-	{Name: "container", Type: amlmon.String},
-	{Name: "blob", Type: amlmon.String},
-	{Name: "resource_id", Type: amlmon.String},
-	{Name: "hour", Type: amlmon.Timestamp},
-	{Name: "size", Type: amlmon.Int64},
-	{Name: "etag", Type: amlmon.String},
-	{Name: "modified", Type: amlmon.Timestamp},
-	{Name: "consumed", Type: amlmon.Int64},
-	{Name: "records", Type: amlmon.Int64},
-	{Name: "rejected", Type: amlmon.Int64},
-	{Name: "warnings", Type: amlmon.Int64},
-	{Name: "first_error", Type: amlmon.String},
+func blobColumns() []amlmon.Column {
+	return []amlmon.Column{
+		{Name: "container", Type: amlmon.String},
+		{Name: "blob", Type: amlmon.String},
+		{Name: "resource_id", Type: amlmon.String},
+		{Name: "hour", Type: amlmon.Timestamp},
+		{Name: "size", Type: amlmon.Int64},
+		{Name: "etag", Type: amlmon.String},
+		{Name: "modified", Type: amlmon.Timestamp},
+		{Name: "consumed", Type: amlmon.Int64},
+		{Name: "records", Type: amlmon.Int64},
+		{Name: "rejected", Type: amlmon.Int64},
+		{Name: "warnings", Type: amlmon.Int64},
+		{Name: "first_error", Type: amlmon.String},
+	}
 }
 
-var unrecognisedColumns = []amlmon.Column{
-	{Name: "container", Type: amlmon.String},
-	{Name: "blob", Type: amlmon.String},
-	{Name: "reason", Type: amlmon.String},
+func unrecognisedColumns() []amlmon.Column {
+	return []amlmon.Column{
+		{Name: "container", Type: amlmon.String},
+		{Name: "blob", Type: amlmon.String},
+		{Name: "reason", Type: amlmon.String},
+	}
 }
 
 // Open opens DuckDB in memory over the lake at dir.
@@ -115,10 +119,10 @@ func (db *DB) createViews(ctx context.Context, lake string) error {
 		}
 		db.tables = append(db.tables, t.Name)
 	}
-	if err := db.createJSONView(ctx, BlobsView, filepath.Join(amlmon.MetaDir(lake), "blobs", "date=*", "*.jsonl"), blobColumns, true); err != nil {
+	if err := db.createJSONView(ctx, BlobsView, filepath.Join(amlmon.MetaDir(lake), "blobs", "date=*", "*.jsonl"), blobColumns(), true); err != nil {
 		return err
 	}
-	return db.createJSONView(ctx, UnrecognisedView, amlmon.UnrecognisedFile(lake), unrecognisedColumns, false)
+	return db.createJSONView(ctx, UnrecognisedView, amlmon.UnrecognisedFile(lake), unrecognisedColumns(), false)
 }
 
 func isFixed(name string) bool {

@@ -12,11 +12,13 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Aggregations a rule can apply to the metric rows of a window, as Azure Monitor spells them.
-var aggregations = []string{"Total", "Average", "Maximum", "Minimum", "Count"}
+// aggregations a rule can apply to the metric rows of a window, as Azure Monitor spells them.
+func aggregations() []string { return []string{"Total", "Average", "Maximum", "Minimum", "Count"} }
 
-// Operators a rule can compare the aggregated value with, as Azure Monitor spells them.
-var operators = []string{"GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual"}
+// operators a rule can compare the aggregated value with, as Azure Monitor spells them.
+func operators() []string {
+	return []string{"GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual"}
+}
 
 // DefaultWindow is the alert window when a rule names none.
 const DefaultWindow = time.Hour
@@ -39,7 +41,9 @@ type rulesFile struct {
 }
 
 // ruleFields are the keys a rule may have; anything else is a typo worth reporting.
-var ruleFields = []string{"name", "metric", "aggregation", "operator", "threshold", "window"}
+func ruleFields() []string {
+	return []string{"name", "metric", "aggregation", "operator", "threshold", "window"}
+}
 
 // rawRule keeps optional fields as pointers so that a missing field can be told from a zero.
 type rawRule struct {
@@ -118,8 +122,8 @@ func decodeRule(node *yaml.Node, i int) (Rule, error) {
 	}
 	for k := 0; k+1 < len(node.Content); k += 2 {
 		key := node.Content[k].Value
-		if !contains(ruleFields, key) {
-			return Rule{}, fmt.Errorf("%s: unknown field %q (fields: %s)", label, key, strings.Join(ruleFields, ", "))
+		if !contains(ruleFields(), key) {
+			return Rule{}, fmt.Errorf("%s: unknown field %q (fields: %s)", label, key, strings.Join(ruleFields(), ", "))
 		}
 		if v := node.Content[k+1]; key == "threshold" && (v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float")) {
 			return Rule{}, fmt.Errorf("%s: threshold %q is not a number", label, v.Value)
@@ -142,10 +146,10 @@ func decodeRule(node *yaml.Node, i int) (Rule, error) {
 		r.Window = w
 	}
 	// Spellings are accepted in any case and written back as Azure Monitor spells them.
-	if a, ok := canonical(aggregations, r.Aggregation); ok {
+	if a, ok := canonical(aggregations(), r.Aggregation); ok {
 		r.Aggregation = a
 	}
-	if o, ok := canonical(operators, r.Operator); ok {
+	if o, ok := canonical(operators(), r.Operator); ok {
 		r.Operator = o
 	}
 	if err := r.check(); err != nil {
@@ -161,10 +165,10 @@ func (r Rule) check() error {
 		return errors.New("name is required")
 	case strings.TrimSpace(r.Metric) == "":
 		return errors.New("metric is required")
-	case !contains(aggregations, r.Aggregation):
-		return fmt.Errorf("aggregation %q is not one of %s", r.Aggregation, strings.Join(aggregations, ", "))
-	case !contains(operators, r.Operator):
-		return fmt.Errorf("operator %q is not one of %s", r.Operator, strings.Join(operators, ", "))
+	case !contains(aggregations(), r.Aggregation):
+		return fmt.Errorf("aggregation %q is not one of %s", r.Aggregation, strings.Join(aggregations(), ", "))
+	case !contains(operators(), r.Operator):
+		return fmt.Errorf("operator %q is not one of %s", r.Operator, strings.Join(operators(), ", "))
 	case r.Window <= 0 || (24*time.Hour)%r.Window != 0 || r.Window%time.Microsecond != 0:
 		// Windows are aligned to midnight, so only a window that divides the day gives a
 		// day of whole windows.
