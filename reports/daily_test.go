@@ -217,3 +217,21 @@ func TestRewriteReplacesReport(t *testing.T) {
 		t.Errorf("report folder holds %d entries, want only the day", len(entries))
 	}
 }
+
+// BenchmarkDailyWrite measures one report of the fixture lake: the queries, the rendering and
+// the folder swap.
+func BenchmarkDailyWrite(b *testing.B) {
+	l := fixtureLake(b)
+	db, err := Open(context.Background(), l.dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	d := Daily{Date: reportDay, Out: b.TempDir(), Now: func() time.Time { return fixedNow }}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := d.Write(context.Background(), db); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -20,13 +20,13 @@ type row map[string]any
 // lakeBuilder writes a lake the way transform lays it out, with DuckDB writing the Parquet
 // files, so the reports are tested on real files without importing transform.
 type lakeBuilder struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	db   *sql.DB
 	file int
 }
 
-func newLake(t *testing.T) *lakeBuilder {
+func newLake(t testing.TB) *lakeBuilder {
 	t.Helper()
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -197,7 +197,7 @@ func blobEntry(container, rid string, hour time.Time, size, records int64) amlmo
 }
 
 // fixtureLake builds the lake whose report the tests compute by hand (see daily_test.go).
-func fixtureLake(t *testing.T) *lakeBuilder {
+func fixtureLake(t testing.TB) *lakeBuilder {
 	l := newLake(t)
 	const jobs = "AmlComputeJobEvent"
 	l.table(jobs, "2026-11-24", []row{

@@ -1,5 +1,15 @@
 // Package reports answers the questions amlmon is run for with DuckDB over the Parquet lake:
 // the daily report (report.md, the contract CSVs, summary.json) and ad-hoc queries.
+//
+// Open creates one view per lake table, named as in Azure Monitor Logs (AmlComputeJobEvent,
+// AzureMetrics, ...), each with a DATE column `date`, the partition: filter on it and DuckDB
+// reads only those folders. A fixed table without files is an empty view of its SPEC schema; a
+// category without typed columns found in the lake gets a view too. _Blobs (the manifest, one
+// row per archive blob, `date` its path date) and _Unrecognised expose the lake's bookkeeping.
+//
+// Daily.Write runs the queries of sql/*.sql, one file per question, with the day bound as a
+// parameter, and writes <Out>/<D>/: the CSVs of SPEC §3, summary.json, report.md and the SVG
+// charts it shows. Alert rules are DefaultRules or a file read by LoadRules.
 package reports
 
 import (
@@ -35,7 +45,7 @@ type RunStatus struct {
 type Daily struct {
 	Date    time.Time // the report day, UTC midnight
 	Out     string    // the reports folder
-	Rules   []Rule    // alert rules; nil: DefaultRules
+	Rules   []Rule    // alert rules; nil: DefaultRules, empty: none
 	Version string    // amlmon's version, for summary.json
 	Now     func() time.Time
 	Run     *RunStatus
