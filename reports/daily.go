@@ -56,7 +56,7 @@ func (r result) col(name string) int {
 
 // get returns the named column of row i, nil when the column is absent.
 func (r result) get(i int, name string) any {
-	if c := r.col(name); c >= 0 {
+	if c := r.col(name); c >= 0 && i < len(r.rows) && c < len(r.rows[i]) {
 		return r.rows[i][c]
 	}
 	return nil
@@ -167,11 +167,15 @@ func (d Daily) Write(ctx context.Context, db *DB) (Summary, error) {
 	}
 	y, m, dd := d.Date.UTC().Date()
 	date := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
-	rules := d.Rules
-	if rules == nil {
+	rules := append([]Rule(nil), d.Rules...)
+	if d.Rules == nil {
 		rules = DefaultRules()
 	}
-	for _, r := range rules {
+	for i, r := range rules {
+		if r.Window == 0 {
+			rules[i].Window = DefaultWindow
+			r.Window = DefaultWindow
+		}
 		if err := r.check(); err != nil {
 			return Summary{}, fmt.Errorf("rule %q: %w", r.Name, err)
 		}

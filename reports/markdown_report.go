@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/amlmon/amlmon"
 )
@@ -90,7 +91,7 @@ func markdown(d *day, charts []file) []byte {
 		rate = "failure rate " + percent(*s.FailureRate)
 	}
 	m.b.WriteString(fmt.Sprintf("- **Jobs**: %d submitted, %d succeeded, %d failed (%s).\n", s.JobsSubmitted, s.JobsSucceeded, s.JobsFailed, rate))
-	m.b.WriteString(fmt.Sprintf("- **Alerts**: %s fired.\n", plural(s.AlertsFired, "alert window")))
+	m.b.WriteString(fmt.Sprintf("- **Alerts**: %s fired%s.\n", plural(s.AlertsFired, "alert window"), firedRules(d.csv["alerts"])))
 	quota := d.csv["quota_usage"]
 	if len(quota.rows) > 0 {
 		m.b.WriteString(fmt.Sprintf("- **Worst quota utilisation**: %s %% on %s.\n", quota.text(0, "utilization_pct_max"), mdInline(clusterLabel(quota, 0, true))))
@@ -121,7 +122,8 @@ func markdown(d *day, charts []file) []byte {
 			if ok+failed > 0 {
 				r = percent(roundTo(float64(failed)/float64(ok+failed), 4))
 			}
-			m.b.WriteString(fmt.Sprintf("| %s | %d | %d | %s |\n", mdCell(d.trend.text(i, "day")[:10]), d.trend.int(i, "jobs_submitted"), failed, mdCell(r)))
+			day, _ := d.trend.get(i, "day").(time.Time)
+			m.b.WriteString(fmt.Sprintf("| %s | %d | %d | %s |\n", day.Format(amlmon.DateLayout), d.trend.int(i, "jobs_submitted"), failed, mdCell(r)))
 		}
 		m.b.WriteString("\n")
 	}
@@ -154,4 +156,21 @@ func markdown(d *day, charts []file) []byte {
 	m.p("### Unrecognised blobs")
 	m.table(d.unrecognised, []string{"container", "blob", "reason"}, "")
 	return []byte(strings.TrimRight(m.b.String(), "\n") + "\n")
+}
+
+// firedRules names the rules that fired and how often, in rule order: " (rule ×2, other ×1)".
+func firedRules(alerts result) string {
+	var parts []string
+	for i := 0; i < len(alerts.rows); {
+		name := alerts.text(i, "rule")
+		n := 0
+		for ; i < len(alerts.rows) && alerts.text(i, "rule") == name; i++ {
+			n++
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%d", mdInline(name), n))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
