@@ -14,21 +14,21 @@ import (
 // that the CSVs sort and compare as text.
 const TimeLayout = "2006-01-02T15:04:05.000000Z"
 
-// csvEncoder writes the contract CSVs of SPEC §3: comma-separated, RFC 4180 quoting, "\n"
+// reportCSV writes the contract CSVs of SPEC §3: comma-separated, RFC 4180 quoting, "\n"
 // line ends. encoding/csv is not used because its reader folds a quoted "\r\n" into "\n", so
 // error texts would not come back as they were written.
-type csvEncoder struct {
+type reportCSV struct {
 	w   *bufio.Writer
 	err error
 }
 
-// newCSVEncoder returns an encoder writing to w; Close flushes it.
-func newCSVEncoder(w io.Writer) *csvEncoder {
-	return &csvEncoder{w: bufio.NewWriter(w)}
+// newReportCSV returns an encoder writing to w; Close flushes it.
+func newReportCSV(w io.Writer) *reportCSV {
+	return &reportCSV{w: bufio.NewWriter(w)}
 }
 
 // Encode writes one record.
-func (e *csvEncoder) Encode(fields []string) error {
+func (e *reportCSV) Encode(fields []string) error {
 	if e.err != nil {
 		return e.err
 	}
@@ -49,7 +49,7 @@ func (e *csvEncoder) Encode(fields []string) error {
 }
 
 // Close flushes the buffered records and returns the first error of the underlying writer.
-func (e *csvEncoder) Close() error {
+func (e *reportCSV) Close() error {
 	if e.err != nil {
 		return e.err
 	}

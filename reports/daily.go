@@ -315,7 +315,7 @@ func render(d *day) ([]file, error) {
 	var files []file
 	for _, c := range contractCSVs() {
 		var buf bytes.Buffer
-		enc := newCSVEncoder(&buf)
+		enc := newReportCSV(&buf)
 		res := d.csv[c.name]
 		if err := enc.Encode(strings.Split(c.header, ",")); err != nil {
 			return nil, fmt.Errorf("encode %s.csv: %w", c.name, err)

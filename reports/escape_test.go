@@ -13,7 +13,7 @@ import (
 
 func TestCSVEncoder(t *testing.T) {
 	var buf bytes.Buffer
-	enc := newCSVEncoder(&buf)
+	enc := newReportCSV(&buf)
 	enc.Encode([]string{"plain", "", "a,b", `say "hi"`, "two\r\nlines", " lead", "trail ", "naïve ✓"})
 	enc.Encode([]string{"x"})
 	if err := enc.Close(); err != nil {
@@ -30,7 +30,7 @@ type failingWriter struct{}
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestCSVEncoderReportsWriteError(t *testing.T) {
-	enc := newCSVEncoder(failingWriter{})
+	enc := newReportCSV(failingWriter{})
 	enc.Encode([]string{"a"})
 	if err := enc.Close(); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("Close() = %v, want the writer's error", err)

@@ -9,7 +9,20 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+// The -update flag is registered only if no other test file of the package has registered it,
+// since a second registration would panic.
+var _ = func() bool {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+	}
+	return true
+}()
+
+// updating reports whether -update was given.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // listFiles returns the names of the files in dir, sorted.
 func listFiles(t *testing.T, dir string) []string {
@@ -45,7 +58,7 @@ func TestGolden(t *testing.T) {
 		t.Fatalf("second run wrote %v, first %v", again, names)
 	}
 	golden := filepath.Join("testdata", "golden", "2026-11-25")
-	if *update {
+	if updating() {
 		os.RemoveAll(golden)
 		if err := os.MkdirAll(golden, 0o755); err != nil {
 			t.Fatal(err)
@@ -59,7 +72,7 @@ func TestGolden(t *testing.T) {
 		// The lake is a temporary folder: summary.json names it, the golden file does not.
 		a = bytes.ReplaceAll(a, []byte(l.dir), []byte("/lake"))
 		path := filepath.Join(golden, name)
-		if *update {
+		if updating() {
 			if err := os.WriteFile(path, a, 0o644); err != nil {
 				t.Fatal(err)
 			}
