@@ -270,7 +270,11 @@ func evaluate(ctx context.Context, conn *sql.Conn, arg sql.NamedArg, rules []Rul
 		all.rows = append(all.rows, res.rows...)
 	}
 	if all.cols == nil {
-		all.cols = strings.Split(contractCSVs()[5].header, ",")
+		for _, c := range contractCSVs() {
+			if c.name == "alerts" {
+				all.cols = strings.Split(c.header, ",")
+			}
+		}
 	}
 	return all, nil
 }

@@ -79,8 +79,12 @@ func (db *DB) createViews(ctx context.Context, lake string) error {
 	}
 	var tables []amlmon.Table
 	tables = append(tables, amlmon.Tables...)
+	// A lake that does not exist is more likely a wrong path than a lake with no data yet.
 	entries, err := os.ReadDir(lake)
-	if err != nil && !os.IsNotExist(err) {
+	if os.IsNotExist(err) {
+		return fmt.Errorf("open lake %s: no such folder (run amlmon sync first, or check --lake)", lake)
+	}
+	if err != nil {
 		return fmt.Errorf("read lake %s: %w", lake, err)
 	}
 	var others []string

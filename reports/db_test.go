@@ -31,7 +31,11 @@ func columnsOf(t *testing.T, db *DB, view string) map[string]string {
 }
 
 func TestEmptyViewsHaveTheSchema(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "no-lake-yet"))
+	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "no-such-lake")); err == nil ||
+		!strings.Contains(err.Error(), "no-such-lake") {
+		t.Fatalf("Open of a missing folder: %v, want an error naming it", err)
+	}
+	db, err := Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,6 +132,20 @@ func TestHostileStrings(t *testing.T) {
 		}
 	}
 
+	reasons, err := csv.NewReader(strings.NewReader(readFile(t, dir, "failure_reasons.csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := map[string]bool{}
+	for _, rec := range reasons[1:] {
+		back[rec[0]] = true
+	}
+	for _, s := range hostile {
+		if !back[s] {
+			t.Errorf("failure_reasons.csv lost %q: %q", s, reasons)
+		}
+	}
+
 	md := readFile(t, dir, "report.md")
 	if strings.Contains(strings.ToLower(md), "<script") {
 		t.Error("report.md contains a raw <script")

@@ -121,6 +121,7 @@ func TestLoadRulesErrors(t *testing.T) {
 			`rule "gpu_hot": name is used twice`},
 		{"top level", "rule:\n  - name: x\n", `rules.yaml: `},
 		{"syntax", "rules: [\n", `rules.yaml: `},
+		{"empty file", "", `no rules in the file`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
