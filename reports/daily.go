@@ -241,9 +241,12 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		}
 	}
 	rows := map[string]int64{}
+	count, err := query("table_rows")
+	if err != nil {
+		return nil, err
+	}
 	for _, t := range db.tables {
-		res, err := runSQL(ctx, conn, "rows of "+t,
-			"SELECT CAST(count(*) AS BIGINT) AS n FROM "+ident(t)+" WHERE date = CAST($day AS DATE)", arg)
+		res, err := runSQL(ctx, conn, "table_rows "+t, strings.Replace(count, "/*table*/", ident(t), 1), arg)
 		if err != nil {
 			return nil, err
 		}
