@@ -1,11 +1,19 @@
 // Package reports answers the questions amlmon is run for with DuckDB over the Parquet lake:
 // the daily report (report.md, the contract CSVs, summary.json) and ad-hoc queries.
+//
+// Open creates one view per lake table, named as in Azure Monitor Logs (AmlComputeJobEvent,
+// AzureMetrics, ...), each with a DATE column `date`, the partition: filter on it and DuckDB
+// reads only those folders. A fixed table without files is an empty view of its SPEC schema; a
+// category without typed columns found in the lake gets a view too. _Blobs (the manifest, one
+// row per archive blob, `date` its path date) and _Unrecognised expose the lake's bookkeeping.
+//
+// Daily.Write runs the queries of sql/*.sql, one file per question, with the day bound as a
+// parameter, and writes <Out>/<D>/: the CSVs of SPEC §3, summary.json, report.md and the SVG
+// charts it shows. Alert rules are DefaultRules or a file read by LoadRules.
 package reports
 
 import (
-	"context"
 	"database/sql"
-	"errors"
 	"time"
 )
 
@@ -13,12 +21,8 @@ import (
 // is an empty view with its full schema. The same views serve the report and `amlmon query`.
 type DB struct {
 	*sql.DB
-	lake string
-}
-
-// Open opens DuckDB in memory over the lake at dir.
-func Open(ctx context.Context, dir string) (*DB, error) {
-	return nil, errors.New("reports: not implemented")
+	lake   string
+	tables []string
 }
 
 // RunStatus is what the job that wrote a report did before it (sync figures); nil when the
@@ -41,7 +45,7 @@ type RunStatus struct {
 type Daily struct {
 	Date    time.Time // the report day, UTC midnight
 	Out     string    // the reports folder
-	Rules   []Rule    // alert rules; nil: DefaultRules
+	Rules   []Rule    // alert rules; nil: DefaultRules, empty: none
 	Version string    // amlmon's version, for summary.json
 	Now     func() time.Time
 	Run     *RunStatus
@@ -49,17 +53,22 @@ type Daily struct {
 
 // Summary is the headline of a day, as written to summary.json.
 type Summary struct {
-	Date          string `json:"date"`
-	JobsSubmitted int64  `json:"jobs_submitted"`
-	JobsFailed    int64  `json:"jobs_failed"`
-	AlertsFired   int64  `json:"alerts_fired"`
-	Rejected      int64  `json:"rejected"`
-	MissingHours  int64  `json:"missing_hours"`
-}
-
-// Write writes every file of the day's report.
-func (d Daily) Write(ctx context.Context, db *DB) (Summary, error) {
-	return Summary{}, errors.New("reports: not implemented")
+	Date          string           `json:"date"`
+	Lake          string           `json:"lake"`
+	Version       string           `json:"version"`
+	GeneratedAt   time.Time        `json:"generated_at"`
+	Rows          map[string]int64 `json:"rows"` // rows in D per lake table (Rejects: per blob path date)
+	JobsSubmitted int64            `json:"jobs_submitted"`
+	JobsSucceeded int64            `json:"jobs_succeeded"`
+	JobsFailed    int64            `json:"jobs_failed"`
+	FailureRate   *float64         `json:"failure_rate"` // failed/(succeeded+failed), 4 decimals; null for 0/0
+	AlertsFired   int64            `json:"alerts_fired"`
+	Blobs         int64            `json:"blobs"` // archive blobs whose path date is D
+	Rejected      int64            `json:"rejected"`
+	Warnings      int64            `json:"warnings"`
+	MissingHours  int64            `json:"missing_hours"`
+	Unrecognised  int64            `json:"unrecognised_blobs"`
+	Run           *RunStatus       `json:"run"`
 }
 
 // Rule is an alert rule evaluated on AzureMetrics.

@@ -1,0 +1,400 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/amlmon/amlmon"
+)
+
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+// query returns the text of sql/<name>.sql.
+func query(name string) (string, error) {
+	b, err := sqlFiles.ReadFile("sql/" + name + ".sql")
+	if err != nil {
+		return "", fmt.Errorf("query %s: %w", name, err)
+	}
+	text := string(b)
+	if name == "failure_reasons" {
+		// failure_reasons groups failed_jobs, so it embeds that query rather than repeat it.
+		inner, err := query("failed_jobs")
+		if err != nil {
+			return "", err
+		}
+		text = strings.Replace(text, "/*failed_jobs*/", inner, 1)
+	}
+	return text, nil
+}
+
+// result is a query's answer, values as the driver scans them into any.
+type result struct {
+	cols []string
+	rows [][]any
+}
+
+func (r result) col(name string) int {
+	for i, c := range r.cols {
+		if c == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns the named column of row i, nil when the column is absent.
+func (r result) get(i int, name string) any {
+	if c := r.col(name); c >= 0 && i < len(r.rows) && c < len(r.rows[i]) {
+		return r.rows[i][c]
+	}
+	return nil
+}
+
+func (r result) text(i int, name string) string { return cellText(r.get(i, name)) }
+
+func (r result) int(i int, name string) int64 {
+	switch v := r.get(i, name).(type) {
+	case int64:
+		return v
+	case int32:
+		return int64(v)
+	case float64:
+		return int64(v)
+	}
+	return 0
+}
+
+func (r result) float(i int, name string) (float64, bool) {
+	switch v := r.get(i, name).(type) {
+	case float64:
+		return v, true
+	case int64:
+		return float64(v), true
+	case int32:
+		return float64(v), true
+	}
+	return 0, false
+}
+
+// run runs the named query on conn.
+func run(ctx context.Context, conn *sql.Conn, name string, args ...any) (result, error) {
+	text, err := query(name)
+	if err != nil {
+		return result{}, err
+	}
+	return runSQL(ctx, conn, name, text, args...)
+}
+
+func runSQL(ctx context.Context, conn *sql.Conn, name, text string, args ...any) (result, error) {
+	rows, err := conn.QueryContext(ctx, text, args...)
+	if err != nil {
+		return result{}, fmt.Errorf("query %s: %w", name, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return result{}, fmt.Errorf("query %s: %w", name, err)
+	}
+	res := result{cols: cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return result{}, fmt.Errorf("query %s: %w", name, err)
+		}
+		res.rows = append(res.rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return result{}, fmt.Errorf("query %s: %w", name, err)
+	}
+	return res, nil
+}
+
+// contractCSV is one CSV of SPEC §3: its columns are a contract that other tools parse.
+type contractCSV struct {
+	name   string // the query, and the file without .csv
+	header string
+}
+
+// contractCSVs lists the CSVs in the order the report presents them.
+func contractCSVs() []contractCSV {
+	return []contractCSV{
+		{"failures_by_cluster", "resource_id,workspace,cluster,jobs_submitted,jobs_succeeded,jobs_failed,failure_rate"},
+		{"failed_jobs", "time,resource_id,workspace,cluster,job_id,job_name,experiment_name,tool_type,error"},
+		{"failure_reasons", "error,jobs,workspaces"},
+		{"quota_usage", "resource_id,workspace,cluster,vm_size,vm_priority,events,quota_allocated,quota_utilized_max,utilization_pct_max,utilization_pct_avg,events_over_90"},
+		{"node_churn", "resource_id,workspace,cluster,events,nodes_min,nodes_max,nodes_added,nodes_removed,preempted_max,unusable_max,nodes_allocated,boot_seconds_p50,boot_seconds_p95"},
+		{"alerts", "rule,resource_id,workspace,window_start,aggregation,operator,threshold,value"},
+		{"data_quality", "container,blob,bytes,records,rejected,first_error"},
+		{"completeness", "container,resource_id,missing_hours"},
+	}
+}
+
+// day is everything the report of one day is made of.
+type day struct {
+	date         time.Time
+	csv          map[string]result
+	headline     result
+	trend        result
+	nodeCounts   result
+	rejects      result
+	warnings     result
+	unrecognised result
+	summary      Summary
+}
+
+// Write writes every file of the day's report: the CSVs of SPEC §3, summary.json, report.md
+// and its SVG charts. The files are written into a fresh folder beside <Out>/<Date> that then
+// takes its place, so a reader never sees a half-written report.
+func (d Daily) Write(ctx context.Context, db *DB) (Summary, error) {
+	if d.Out == "" {
+		return Summary{}, errors.New("write report: no output folder")
+	}
+	y, m, dd := d.Date.UTC().Date()
+	date := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
+	rules := append([]Rule(nil), d.Rules...)
+	if d.Rules == nil {
+		rules = DefaultRules()
+	}
+	for i, r := range rules {
+		if r.Window == 0 {
+			rules[i].Window = DefaultWindow
+			r.Window = DefaultWindow
+		}
+		if err := r.check(); err != nil {
+			return Summary{}, fmt.Errorf("rule %q: %w", r.Name, err)
+		}
+	}
+	now := time.Now
+	if d.Now != nil {
+		now = d.Now
+	}
+	dayData, err := d.collect(ctx, db, date, rules)
+	if err != nil {
+		return Summary{}, err
+	}
+	dayData.summary.Lake = db.lake
+	dayData.summary.Version = d.Version
+	dayData.summary.GeneratedAt = now().UTC()
+	dayData.summary.Run = d.Run
+
+	files, err := render(dayData)
+	if err != nil {
+		return Summary{}, err
+	}
+	if err := replaceDir(filepath.Join(d.Out, date.Format(amlmon.DateLayout)), files); err != nil {
+		return Summary{}, err
+	}
+	return dayData.summary, nil
+}
+
+// collect runs every query of the day on one connection.
+func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule) (*day, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	arg := sql.Named("day", date.Format(amlmon.DateLayout))
+	out := &day{date: date, csv: map[string]result{}}
+	for _, c := range contractCSVs() {
+		if c.name == "alerts" {
+			continue
+		}
+		res, err := run(ctx, conn, c.name, arg)
+		if err != nil {
+			return nil, err
+		}
+		out.csv[c.name] = res
+	}
+	alerts, err := evaluate(ctx, conn, arg, rules)
+	if err != nil {
+		return nil, err
+	}
+	out.csv["alerts"] = alerts
+	for _, c := range contractCSVs() {
+		if got := strings.Join(out.csv[c.name].cols, ","); got != c.header {
+			return nil, fmt.Errorf("query %s: columns %s, want %s", c.name, got, c.header)
+		}
+	}
+	for name, dst := range map[string]*result{
+		"headline": &out.headline, "trend": &out.trend, "node_counts": &out.nodeCounts,
+		"reject_reasons": &out.rejects, "warnings": &out.warnings, "unrecognised": &out.unrecognised,
+	} {
+		if *dst, err = run(ctx, conn, name, arg); err != nil {
+			return nil, err
+		}
+	}
+	rows := map[string]int64{}
+	count, err := query("table_rows")
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range db.tables {
+		res, err := runSQL(ctx, conn, "table_rows "+t, strings.Replace(count, "/*table*/", ident(t), 1), arg)
+		if err != nil {
+			return nil, err
+		}
+		rows[t] = res.int(0, "n")
+	}
+	out.summary = summarise(out, rows)
+	return out, nil
+}
+
+// evaluate runs every rule, each in its own windows, in rule-name order.
+func evaluate(ctx context.Context, conn *sql.Conn, arg sql.NamedArg, rules []Rule) (result, error) {
+	sorted := append([]Rule(nil), rules...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	var all result
+	for _, r := range sorted {
+		res, err := run(ctx, conn, "alerts", arg,
+			sql.Named("rule", r.Name), sql.Named("metric", r.Metric),
+			sql.Named("aggregation", r.Aggregation), sql.Named("operator", r.Operator),
+			sql.Named("threshold", r.Threshold), sql.Named("window_us", r.Window.Microseconds()))
+		if err != nil {
+			return result{}, fmt.Errorf("rule %q: %w", r.Name, err)
+		}
+		all.cols = res.cols
+		all.rows = append(all.rows, res.rows...)
+	}
+	if all.cols == nil {
+		for _, c := range contractCSVs() {
+			if c.name == "alerts" {
+				all.cols = strings.Split(c.header, ",")
+			}
+		}
+	}
+	return all, nil
+}
+
+func summarise(d *day, rows map[string]int64) Summary {
+	s := Summary{
+		Date:          d.date.Format(amlmon.DateLayout),
+		Rows:          rows,
+		JobsSubmitted: d.headline.int(0, "jobs_submitted"),
+		JobsSucceeded: d.headline.int(0, "jobs_succeeded"),
+		JobsFailed:    d.headline.int(0, "jobs_failed"),
+		AlertsFired:   int64(len(d.csv["alerts"].rows)),
+		Unrecognised:  int64(len(d.unrecognised.rows)),
+	}
+	if done := s.JobsSucceeded + s.JobsFailed; done > 0 {
+		rate := roundTo(float64(s.JobsFailed)/float64(done), 4)
+		s.FailureRate = &rate
+	}
+	dq := d.csv["data_quality"]
+	s.Blobs = int64(len(dq.rows))
+	for i := range dq.rows {
+		s.Rejected += dq.int(i, "rejected")
+	}
+	for i := range d.warnings.rows {
+		s.Warnings += d.warnings.int(i, "warnings")
+	}
+	comp := d.csv["completeness"]
+	for i := range comp.rows {
+		s.MissingHours += int64(len(strings.Fields(comp.text(i, "missing_hours"))))
+	}
+	return s
+}
+
+// file is one file of a report folder.
+type file struct {
+	name string
+	data []byte
+}
+
+// render encodes every file of the report.
+func render(d *day) ([]file, error) {
+	var files []file
+	for _, c := range contractCSVs() {
+		var buf bytes.Buffer
+		enc := newReportCSV(&buf)
+		res := d.csv[c.name]
+		if err := enc.Encode(strings.Split(c.header, ",")); err != nil {
+			return nil, fmt.Errorf("encode %s.csv: %w", c.name, err)
+		}
+		for _, row := range res.rows {
+			fields := make([]string, len(row))
+			for i, v := range row {
+				fields[i] = cellText(v)
+			}
+			if err := enc.Encode(fields); err != nil {
+				return nil, fmt.Errorf("encode %s.csv: %w", c.name, err)
+			}
+		}
+		if err := enc.Close(); err != nil {
+			return nil, fmt.Errorf("encode %s.csv: %w", c.name, err)
+		}
+		files = append(files, file{c.name + ".csv", buf.Bytes()})
+	}
+	summary, err := json.MarshalIndent(d.summary, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode summary.json: %w", err)
+	}
+	files = append(files, file{"summary.json", append(summary, '\n')})
+	charts := charts(d)
+	files = append(files, charts...)
+	files = append(files, file{"report.md", markdown(d, charts)})
+	return files, nil
+}
+
+// replaceDir writes files into a new folder beside dir and swaps it in. Two renames are not
+// one atomic step, but at every instant dir is either the old report or the new one; a crash
+// in between leaves the new report under its temporary name and the old one under .old.
+func replaceDir(dir string, files []file) error {
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", parent, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".new-")
+	if err != nil {
+		return fmt.Errorf("create report folder: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("create report folder: %w", err)
+	}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(tmp, f.name), f.data, 0o644); err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("write %s: %w", f.name, err)
+		}
+	}
+	old := ""
+	if _, err := os.Stat(dir); err == nil {
+		old = filepath.Join(parent, "."+filepath.Base(dir)+".old-"+filepath.Base(tmp))
+		if err := os.Rename(dir, old); err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("replace %s: %w", dir, err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("replace %s: %w", dir, err)
+	}
+	if old != "" {
+		if err := os.RemoveAll(old); err != nil {
+			return fmt.Errorf("remove previous report %s: %w", old, err)
+		}
+	}
+	return nil
+}
+
+// roundTo rounds half away from zero to n decimals, as DuckDB's round does.
+func roundTo(f float64, n int) float64 {
+	p := math.Pow(10, float64(n))
+	return math.Round(f*p) / p
+}

@@ -1,0 +1,237 @@
+package reports
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var fixedNow = time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
+
+func writeReport(t *testing.T, db *DB, out string, rules []Rule) (string, Summary) {
+	t.Helper()
+	d := Daily{Date: reportDay, Out: out, Rules: rules, Version: "test", Now: func() time.Time { return fixedNow }}
+	s, err := d.Write(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(out, "2026-11-25"), s
+}
+
+func readFile(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
+
+// The expectations below are computed by hand from fixtureLake.
+func TestDailyCSVs(t *testing.T) {
+	dir, _ := writeReport(t, fixtureLake(t).open(), t.TempDir(), nil)
+	want := map[string]string{
+		// j0 (D-1 23:59:59.999999) and j7 (D+1 00:00) are outside D; j1 at 00:00 is inside.
+		// WS1/gpu: submitted j1 j2 j3, succeeded j1, failed j2 (twice) j3 (jobfailed) j4 → 3/4.
+		// The same cluster name in WS2 is its own row; WS1/cpu has no finished job: 0/0 is empty.
+		"failures_by_cluster.csv": lines(
+			"resource_id,workspace,cluster,jobs_submitted,jobs_succeeded,jobs_failed,failure_rate",
+			rid1+",WS1,gpu,3,1,3,0.75",
+			rid2+",WS2,gpu,1,0,1,1",
+			rid1+",WS1,cpu,1,0,0,"),
+		// j2 failed at 04:00 and 03:00: its first failure counts. j3's JobErrorMessage is empty,
+		// so ErrorDetails is used; j4 has neither.
+		"failed_jobs.csv": lines(
+			"time,resource_id,workspace,cluster,job_id,job_name,experiment_name,tool_type,error",
+			"2026-11-25T03:00:00.000000Z,"+rid1+",WS1,gpu,j2,train-j2,exp,Python,OOM: CUDA out of memory",
+			"2026-11-25T06:00:00.000000Z,"+rid1+",WS1,gpu,j3,train-j3,exp,Python,Disk full",
+			"2026-11-25T11:00:00.000000Z,"+rid2+",WS2,gpu,j5,train-j5,exp,Python,OOM: CUDA out of memory",
+			"2026-11-25T23:59:59.999999Z,"+rid1+",WS1,gpu,j4,train-j4,exp,Python,"),
+		"failure_reasons.csv": lines(
+			"error,jobs,workspaces",
+			"OOM: CUDA out of memory,2,2",
+			",1,1",
+			"Disk full,1,1"),
+		// WS1/gpu: 50, 95, 92 % (the QuotaAllocated 0 and QuotaUtilized NULL events are out):
+		// max 95, avg 79, two above 90. WS2/gpu: 3 of 10.
+		"quota_usage.csv": lines(
+			"resource_id,workspace,cluster,vm_size,vm_priority,events,quota_allocated,quota_utilized_max,utilization_pct_max,utilization_pct_avg,events_over_90",
+			rid1+",WS1,gpu,STANDARD_NC6,Dedicated,3,100,95,95,79,2",
+			rid2+",WS2,gpu,STANDARD_NC6,Dedicated,1,10,3,30,30,0"),
+		// WS1/cpu: 1, 3 (same time, later offset), 2 → +2 −1. cpu-lowpri has node events only.
+		// WS1/gpu: 0 4 2 3 → +4 −2 +1; nodes n1 n2 n3 (n3 allocated 23:59 D, logged D+1; n4
+		// allocated D+1 is out); boots 100 200 300 460 s → p50 250, p95 300+0.85·160 = 436.
+		// WS2/gpu: no event has CurrentNodeCount → events 0, node counts empty.
+		"node_churn.csv": lines(
+			"resource_id,workspace,cluster,events,nodes_min,nodes_max,nodes_added,nodes_removed,preempted_max,unusable_max,nodes_allocated,boot_seconds_p50,boot_seconds_p95",
+			rid1+",WS1,cpu,3,1,3,2,1,,,,,",
+			rid1+",WS1,cpu-lowpri,,,,,,,,1,30,30",
+			rid1+",WS1,gpu,4,0,4,5,2,1,2,3,250,436",
+			rid2+",WS2,gpu,0,,,,,0,,,,"),
+		// 11:00: (92 + 186) / (1 + 2), names in other cases; 10:00 is 265/3 = 88.33, below 90.
+		// Model Deploy Failed at 23:59:59.999999 fires; the one at D+1 00:00 does not count.
+		"alerts.csv": lines(
+			"rule,resource_id,workspace,window_start,aggregation,operator,threshold,value",
+			"model_deploy_failed,"+rid1+",WS1,2026-11-25T23:00:00.000000Z,Total,GreaterThan,0,1",
+			"quota_utilization,"+rid1+",WS1,2026-11-25T11:00:00.000000Z,Average,GreaterThan,90,92.6667",
+			"unusable_nodes,"+rid2+",WS2,2026-11-25T05:00:00.000000Z,Total,GreaterThan,0,2"),
+		"completeness.csv": lines(
+			"container,resource_id,missing_hours",
+			"insights-logs-amlcomputeclusterevent,"+rid2+",00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23",
+			"insights-logs-amlcomputejobevent,"+rid1+",03 04 21"),
+	}
+	dq := []string{"container,blob,bytes,records,rejected,first_error"}
+	for h := 0; h < 24; h++ {
+		name := fmt.Sprintf("insights-logs-amlcomputejobevent,resourceId=%s/y=2026/m=11/d=25/h=%02d/m=00/PT1H.json", rid1, h)
+		switch h {
+		case 3, 4, 21:
+		case 0:
+			dq = append(dq, name+",1000,0,2,not a JSON object")
+		case 5: // an empty blob is listed too
+			dq = append(dq, name+",0,0,0,")
+		default: // hour 1 was read twice; its later entry counts
+			dq = append(dq, fmt.Sprintf("%s,%d,%d,0,", name, 1000+h, h))
+		}
+	}
+	want["data_quality.csv"] = lines(dq...)
+	for name, w := range want {
+		if got := readFile(t, dir, name); got != w {
+			t.Errorf("%s:\n got:\n%s\nwant:\n%s", name, got, w)
+		}
+	}
+}
+
+func TestDailySummary(t *testing.T) {
+	l := fixtureLake(t)
+	run := &RunStatus{Started: fixedNow.Add(-time.Hour), Duration: time.Minute, Blobs: 30, Read: 22}
+	d := Daily{Date: reportDay.Add(13 * time.Hour), Out: t.TempDir(), Version: "v1.2.3", Now: func() time.Time { return fixedNow }, Run: run}
+	s, err := d.Write(context.Background(), l.open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(d.Out, "2026-11-25"), "summary.json")), &got); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]any{
+		"date": "2026-11-25", "lake": l.dir, "version": "v1.2.3", "generated_at": "2026-11-26T02:00:00Z",
+		"jobs_submitted": 5.0, "jobs_succeeded": 1.0, "jobs_failed": 4.0, "failure_rate": 0.8,
+		"alerts_fired": 3.0, "blobs": 21.0, "rejected": 2.0, "warnings": 3.0, "missing_hours": 27.0,
+		"unrecognised_blobs": 1.0,
+	} {
+		if fmt.Sprint(got[k]) != fmt.Sprint(v) {
+			t.Errorf("summary.json %s = %v, want %v", k, got[k], v)
+		}
+	}
+	rows, _ := got["rows"].(map[string]any)
+	for table, n := range map[string]float64{"AmlComputeJobEvent": 11, "AmlComputeClusterEvent": 10,
+		"AmlComputeClusterNodeEvent": 4, "AzureMetrics": 7, "ModelsChangeEvent": 1, "Rejects": 2, "AmlRunStatusChangedEvent": 0} {
+		if rows[table] != n {
+			t.Errorf("rows[%s] = %v, want %v", table, rows[table], n)
+		}
+	}
+	if r, _ := got["run"].(map[string]any); r["blobs_read"] != 22.0 {
+		t.Errorf("run = %v, want the RunStatus", got["run"])
+	}
+	if s.JobsFailed != 4 || s.MissingHours != 27 || s.Date != "2026-11-25" {
+		t.Errorf("Summary = %+v", s)
+	}
+}
+
+func TestCustomRules(t *testing.T) {
+	rules := []Rule{
+		// Weighted by count: 265/3 = 88.3333 and 278/3 = 92.6667; the mean of the rows'
+		// averages would give 90 and 92.5.
+		{Name: "weighted", Metric: "quota utilization PERCENTAGE", Aggregation: "Average", Operator: "GreaterThan", Threshold: 88, Window: time.Hour},
+		{Name: "half_hour", Metric: "Unusable Nodes", Aggregation: "Maximum", Operator: "GreaterThanOrEqual", Threshold: 1.5, Window: 30 * time.Minute},
+		// Count sums the rows' counts: 1 + 2 + 1 + 2 between 06:00 and 12:00.
+		{Name: "many_rows", Metric: "Quota Utilization Percentage", Aggregation: "Count", Operator: "GreaterThan", Threshold: 5, Window: 6 * time.Hour},
+		{Name: "low", Metric: "Quota Utilization Percentage", Aggregation: "Minimum", Operator: "LessThan", Threshold: 90, Window: 24 * time.Hour},
+	}
+	dir, _ := writeReport(t, fixtureLake(t).open(), t.TempDir(), rules)
+	want := lines(
+		"rule,resource_id,workspace,window_start,aggregation,operator,threshold,value",
+		"half_hour,"+rid2+",WS2,2026-11-25T05:00:00.000000Z,Maximum,GreaterThanOrEqual,1.5,2",
+		"low,"+rid1+",WS1,2026-11-25T00:00:00.000000Z,Minimum,LessThan,90,85",
+		"many_rows,"+rid1+",WS1,2026-11-25T06:00:00.000000Z,Count,GreaterThan,5,6",
+		"weighted,"+rid1+",WS1,2026-11-25T10:00:00.000000Z,Average,GreaterThan,88,88.3333",
+		"weighted,"+rid1+",WS1,2026-11-25T11:00:00.000000Z,Average,GreaterThan,88,92.6667")
+	if got := readFile(t, dir, "alerts.csv"); got != want {
+		t.Errorf("alerts.csv:\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestDailyRejectsBadRule(t *testing.T) {
+	d := Daily{Date: reportDay, Out: t.TempDir(), Rules: []Rule{{Name: "x", Metric: "m", Aggregation: "Mean", Operator: "GreaterThan", Window: time.Hour}}}
+	_, err := d.Write(context.Background(), newLake(t).open())
+	if err == nil || !strings.Contains(err.Error(), `aggregation "Mean"`) {
+		t.Fatalf("err = %v, want the bad aggregation named", err)
+	}
+}
+
+func TestEmptyLake(t *testing.T) {
+	db := newLake(t).open()
+	dir, s := writeReport(t, db, t.TempDir(), nil)
+	for _, c := range contractCSVs() {
+		if got := readFile(t, dir, c.name+".csv"); got != c.header+"\n" {
+			t.Errorf("%s.csv = %q, want the header only", c.name, got)
+		}
+	}
+	md := readFile(t, dir, "report.md")
+	if !strings.Contains(md, "No data for 2026-11-25") {
+		t.Errorf("report.md does not say there is no data:\n%s", md)
+	}
+	for _, svg := range []string{"failures_by_hour.svg", "quota_by_cluster.svg", "nodes_over_day.svg"} {
+		if strings.Contains(md, svg) {
+			t.Errorf("report.md shows %s without data", svg)
+		}
+	}
+	if s.JobsSubmitted != 0 || s.FailureRate != nil || s.Blobs != 0 {
+		t.Errorf("Summary = %+v", s)
+	}
+}
+
+func TestRewriteReplacesReport(t *testing.T) {
+	out := t.TempDir()
+	dir, _ := writeReport(t, newLake(t).open(), out, nil)
+	stale := filepath.Join(dir, "stale.txt")
+	if err := os.WriteFile(stale, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeReport(t, fixtureLake(t).open(), out, nil)
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a file of the previous report survived: %v", err)
+	}
+	if !strings.Contains(readFile(t, dir, "failed_jobs.csv"), "j2") {
+		t.Error("the report was not replaced")
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 {
+		t.Errorf("report folder holds %d entries, want only the day", len(entries))
+	}
+}
+
+// BenchmarkDailyWrite measures one report of the fixture lake: the queries, the rendering and
+// the folder swap.
+func BenchmarkDailyWrite(b *testing.B) {
+	l := fixtureLake(b)
+	db, err := Open(context.Background(), l.dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	d := Daily{Date: reportDay, Out: b.TempDir(), Now: func() time.Time { return fixedNow }}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := d.Write(context.Background(), db); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,257 @@
+package reports
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/amlmon/amlmon"
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+)
+
+// Views over the lake's bookkeeping, next to the table views.
+const (
+	BlobsView        = "_Blobs"        // the manifest: one row per archive blob, with its path date
+	UnrecognisedView = "_Unrecognised" // listed blobs whose names are not archive paths
+)
+
+// blobColumns are the manifest fields the _Blobs view exposes, typed; segments stay in the
+// JSON because nothing reports on them.
+func blobColumns() []amlmon.Column {
+	return []amlmon.Column{
+		{Name: "container", Type: amlmon.String},
+		{Name: "blob", Type: amlmon.String},
+		{Name: "resource_id", Type: amlmon.String},
+		{Name: "hour", Type: amlmon.Timestamp},
+		{Name: "size", Type: amlmon.Int64},
+		{Name: "etag", Type: amlmon.String},
+		{Name: "modified", Type: amlmon.Timestamp},
+		{Name: "consumed", Type: amlmon.Int64},
+		{Name: "records", Type: amlmon.Int64},
+		{Name: "rejected", Type: amlmon.Int64},
+		{Name: "warnings", Type: amlmon.Int64},
+		{Name: "first_error", Type: amlmon.String},
+	}
+}
+
+func unrecognisedColumns() []amlmon.Column {
+	return []amlmon.Column{
+		{Name: "container", Type: amlmon.String},
+		{Name: "blob", Type: amlmon.String},
+		{Name: "reason", Type: amlmon.String},
+	}
+}
+
+// Open opens DuckDB in memory over the lake at dir.
+func Open(ctx context.Context, dir string) (*DB, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open lake %s: %w", dir, err)
+	}
+	sqldb, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	db := &DB{DB: sqldb, lake: dir}
+	if err := db.createViews(ctx, abs); err != nil {
+		sqldb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Lake is the lake folder the views read, as given to Open.
+func (db *DB) Lake() string { return db.lake }
+
+// Tables names the views over lake tables: every fixed table, then the other categories
+// found in the lake, sorted. The bookkeeping views are not among them.
+func (db *DB) Tables() []string { return append([]string(nil), db.tables...) }
+
+func (db *DB) createViews(ctx context.Context, lake string) error {
+	// Timestamps written with a zone read as TIMESTAMPTZ; the views cast them to TIMESTAMP,
+	// which must mean UTC whatever the machine's zone is.
+	if _, err := db.ExecContext(ctx, "SET GLOBAL TimeZone = 'UTC'"); err != nil {
+		return fmt.Errorf("set time zone: %w", err)
+	}
+	var tables []amlmon.Table
+	tables = append(tables, amlmon.Tables...)
+	// A lake that does not exist is more likely a wrong path than a lake with no data yet.
+	entries, err := os.ReadDir(lake)
+	if os.IsNotExist(err) {
+		return fmt.Errorf("open lake %s: no such folder (run amlmon sync first, or check --lake)", lake)
+	}
+	if err != nil {
+		return fmt.Errorf("read lake %s: %w", lake, err)
+	}
+	var others []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		if _, fixed := amlmon.TableNamed(name); fixed {
+			continue
+		}
+		others = append(others, name)
+	}
+	sort.Strings(others)
+	for _, name := range others {
+		tables = append(tables, amlmon.LogTable(name))
+	}
+	for _, t := range tables {
+		dir := filepath.Join(lake, t.Name)
+		has, err := hasFiles(filepath.Join(dir, "date=*", "*.parquet"))
+		if err != nil {
+			return err
+		}
+		if !has && isFixed(t.Name) {
+			if err := db.createEmptyView(ctx, t.Name, t.Columns, true); err != nil {
+				return err
+			}
+			db.tables = append(db.tables, t.Name)
+			continue
+		}
+		if !has {
+			continue
+		}
+		if err := db.createParquetView(ctx, t, dir); err != nil {
+			return err
+		}
+		db.tables = append(db.tables, t.Name)
+	}
+	if err := db.createJSONView(ctx, BlobsView, filepath.Join(amlmon.MetaDir(lake), "blobs", "date=*", "*.jsonl"), blobColumns(), true); err != nil {
+		return err
+	}
+	return db.createJSONView(ctx, UnrecognisedView, amlmon.UnrecognisedFile(lake), unrecognisedColumns(), false)
+}
+
+func isFixed(name string) bool {
+	_, ok := amlmon.TableNamed(name)
+	return ok
+}
+
+func hasFiles(pattern string) (bool, error) {
+	m, err := filepath.Glob(pattern)
+	if err != nil {
+		return false, fmt.Errorf("list %s: %w", pattern, err)
+	}
+	return len(m) > 0, nil
+}
+
+// createParquetView reads every file of a table. union_by_name lets files written before a
+// column existed be read with it as NULL; a SPEC column missing from every file is NULL too,
+// so queries written against the SPEC schema never fail on an older lake.
+func (db *DB) createParquetView(ctx context.Context, t amlmon.Table, dir string) error {
+	src := fmt.Sprintf("read_parquet(%s, hive_partitioning = true, union_by_name = true, hive_types = {'date': DATE})",
+		sqlString(filepath.ToSlash(filepath.Join(dir, "date=*", "*.parquet"))))
+	rows, err := db.QueryContext(ctx, "DESCRIBE SELECT * FROM "+src)
+	if err != nil {
+		return fmt.Errorf("read schema of %s: %w", t.Name, err)
+	}
+	present := map[string]bool{}
+	var order []string
+	for rows.Next() {
+		var name, typ string
+		var null, key, def, extra sql.NullString
+		if err := rows.Scan(&name, &typ, &null, &key, &def, &extra); err != nil {
+			rows.Close()
+			return fmt.Errorf("read schema of %s: %w", t.Name, err)
+		}
+		present[name] = true
+		order = append(order, name)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("read schema of %s: %w", t.Name, err)
+	}
+	var sel []string
+	known := map[string]bool{"date": true}
+	for _, c := range t.Columns {
+		known[c.Name] = true
+		if present[c.Name] {
+			sel = append(sel, fmt.Sprintf("CAST(%s AS %s) AS %s", ident(c.Name), c.Type.SQL(), ident(c.Name)))
+		} else {
+			sel = append(sel, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.SQL(), ident(c.Name)))
+		}
+	}
+	for _, name := range order {
+		if !known[name] {
+			sel = append(sel, ident(name))
+		}
+	}
+	sel = append(sel, ident("date"))
+	ddl := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s", ident(t.Name), strings.Join(sel, ", "), src)
+	if _, err := db.ExecContext(ctx, ddl); err != nil {
+		return fmt.Errorf("create view %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// createEmptyView gives a table with no files its full schema and no rows, so that queries
+// over a young lake return nothing instead of failing.
+func (db *DB) createEmptyView(ctx context.Context, name string, cols []amlmon.Column, withDate bool) error {
+	var sel []string
+	for _, c := range cols {
+		sel = append(sel, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.SQL(), ident(c.Name)))
+	}
+	if withDate {
+		sel = append(sel, "CAST(NULL AS DATE) AS "+ident("date"))
+	}
+	ddl := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s WHERE false", ident(name), strings.Join(sel, ", "))
+	if _, err := db.ExecContext(ctx, ddl); err != nil {
+		return fmt.Errorf("create view %s: %w", name, err)
+	}
+	return nil
+}
+
+// createJSONView reads JSON lines written by encoding/json. Times are read with their offset
+// and converted to UTC; a blob written twice (its entry rewritten) counts once, by its latest
+// entry.
+func (db *DB) createJSONView(ctx context.Context, name, pattern string, cols []amlmon.Column, partitioned bool) error {
+	has, err := hasFiles(pattern)
+	if err != nil {
+		return err
+	}
+	if !has {
+		return db.createEmptyView(ctx, name, cols, partitioned)
+	}
+	var types, sel []string
+	for _, c := range cols {
+		typ := c.Type.SQL()
+		if c.Type == amlmon.Timestamp {
+			typ = "TIMESTAMPTZ"
+		}
+		types = append(types, fmt.Sprintf("%s: %s", ident(c.Name), sqlString(typ)))
+		sel = append(sel, fmt.Sprintf("CAST(%s AS %s) AS %s", ident(c.Name), c.Type.SQL(), ident(c.Name)))
+	}
+	opts := ""
+	key, latest := "container, blob", "reason"
+	if partitioned {
+		opts = ", hive_partitioning = true, hive_types = {'date': DATE}"
+		sel = append(sel, ident("date"))
+		// A later read of a blob has read at least as far as an earlier one.
+		key, latest = "date, container, blob", "modified DESC, consumed DESC, size DESC, records DESC, rejected DESC"
+	}
+	src := fmt.Sprintf("read_json(%s, format = 'newline_delimited', columns = {%s}%s)",
+		sqlString(filepath.ToSlash(pattern)), strings.Join(types, ", "), opts)
+	ddl := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s) = 1",
+		ident(name), strings.Join(sel, ", "), src, key, latest)
+	if _, err := db.ExecContext(ctx, ddl); err != nil {
+		return fmt.Errorf("create view %s: %w", name, err)
+	}
+	return nil
+}
+
+// ident quotes an SQL identifier.
+func ident(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// sqlString quotes an SQL string literal; only paths of the lake are written this way, every
+// value is a bound parameter.
+func sqlString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

@@ -1,0 +1,176 @@
+package reports
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/amlmon/amlmon"
+)
+
+// topRows is how many rows a section of report.md shows; the CSV beside it has them all.
+const topRows = 10
+
+// mdDoc builds report.md. Every value from the archive goes through mdCell or mdInline.
+type mdDoc struct{ b strings.Builder }
+
+func (m *mdDoc) p(format string, args ...any) {
+	fmt.Fprintf(&m.b, format, args...)
+	m.b.WriteString("\n\n")
+}
+
+// table writes the first topRows rows of res, columns cols, and a link to the full CSV.
+func (m *mdDoc) table(res result, cols []string, csvName string) {
+	if len(res.rows) == 0 {
+		m.p("None.")
+		return
+	}
+	m.b.WriteString("|")
+	for _, c := range cols {
+		m.b.WriteString(" " + mdCell(c) + " |")
+	}
+	m.b.WriteString("\n|")
+	for range cols {
+		m.b.WriteString("---|")
+	}
+	m.b.WriteString("\n")
+	for i := range res.rows {
+		if i == topRows {
+			break
+		}
+		m.b.WriteString("|")
+		for _, c := range cols {
+			m.b.WriteString(" " + mdCell(res.text(i, c)) + " |")
+		}
+		m.b.WriteString("\n")
+	}
+	m.b.WriteString("\n")
+	if csvName != "" {
+		shown := ""
+		if len(res.rows) > topRows {
+			shown = fmt.Sprintf(", top %d shown", topRows)
+		}
+		m.p("All %s%s: [%s](%s).", plural(int64(len(res.rows)), "row"), shown, csvName, csvName)
+	}
+}
+
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.FormatInt(n, 10) + " " + noun + "s"
+}
+
+func percent(f float64) string { return floatText(roundTo(f*100, 2)) + " %" }
+
+// markdown writes report.md: the headline first, then one section per topic.
+func markdown(d *day, charts []file) []byte {
+	var m mdDoc
+	s := d.summary
+	date := d.date.Format(amlmon.DateLayout)
+	has := map[string]bool{}
+	for _, f := range charts {
+		has[f.name] = true
+	}
+	m.p("# amlmon daily report: %s", date)
+	m.p("Times are UTC; the day is %s 00:00 to 24:00. Machine-readable figures: [summary.json](summary.json).", date)
+
+	var rows int64
+	for _, n := range s.Rows {
+		rows += n
+	}
+	if rows == 0 && s.Blobs == 0 {
+		m.p("**No data for %s in the lake**: no table has rows for the day and no archive blob is dated that day. "+
+			"Check that the archive was synced for this day (`amlmon sync --date %s`).", date, date)
+	}
+
+	m.p("## Headline")
+	rate := "no job finished"
+	if s.FailureRate != nil {
+		rate = "failure rate " + percent(*s.FailureRate)
+	}
+	m.b.WriteString(fmt.Sprintf("- **Jobs**: %d submitted, %d succeeded, %d failed (%s).\n", s.JobsSubmitted, s.JobsSucceeded, s.JobsFailed, rate))
+	m.b.WriteString(fmt.Sprintf("- **Alerts**: %s fired%s.\n", plural(s.AlertsFired, "alert window"), firedRules(d.csv["alerts"])))
+	quota := d.csv["quota_usage"]
+	if len(quota.rows) > 0 {
+		m.b.WriteString(fmt.Sprintf("- **Worst quota utilisation**: %s %% on %s.\n", quota.text(0, "utilization_pct_max"), mdInline(clusterLabel(quota, 0, true))))
+	} else {
+		m.b.WriteString("- **Worst quota utilisation**: no quota figures for the day.\n")
+	}
+	m.b.WriteString(fmt.Sprintf("- **Data**: %s, %s, %s, %s, %s.\n\n",
+		plural(s.Blobs, "blob"), plural(s.Rejected, "rejected line"), plural(s.Warnings, "coercion warning"),
+		plural(s.MissingHours, "missing hour"), plural(s.Unrecognised, "unrecognised blob")))
+
+	m.p("## Job failures")
+	if has["failures_by_hour.svg"] {
+		m.p("![Failed jobs per hour of the day](failures_by_hour.svg)")
+	}
+	m.p("### By cluster")
+	m.table(d.csv["failures_by_cluster"], []string{"workspace", "cluster", "jobs_submitted", "jobs_succeeded", "jobs_failed", "failure_rate"}, "failures_by_cluster.csv")
+	m.p("### Failed jobs")
+	m.table(d.csv["failed_jobs"], []string{"time", "workspace", "cluster", "job_name", "experiment_name", "error"}, "failed_jobs.csv")
+	m.p("### Failure reasons")
+	m.table(d.csv["failure_reasons"], []string{"error", "jobs", "workspaces"}, "failure_reasons.csv")
+
+	if len(d.trend.rows) > 1 {
+		m.p("## Seven-day trend")
+		m.b.WriteString("| day | jobs submitted | jobs failed | failure rate |\n|---|---|---|---|\n")
+		for i := range d.trend.rows {
+			ok, failed := d.trend.int(i, "jobs_succeeded"), d.trend.int(i, "jobs_failed")
+			r := ""
+			if ok+failed > 0 {
+				r = percent(roundTo(float64(failed)/float64(ok+failed), 4))
+			}
+			day, _ := d.trend.get(i, "day").(time.Time)
+			m.b.WriteString(fmt.Sprintf("| %s | %d | %d | %s |\n", day.Format(amlmon.DateLayout), d.trend.int(i, "jobs_submitted"), failed, mdCell(r)))
+		}
+		m.b.WriteString("\n")
+	}
+
+	m.p("## Quota usage")
+	if has["quota_by_cluster.svg"] {
+		m.p("![Peak quota utilisation by cluster](quota_by_cluster.svg)")
+	}
+	m.table(quota, []string{"workspace", "cluster", "vm_size", "vm_priority", "events", "quota_allocated", "utilization_pct_max", "utilization_pct_avg", "events_over_90"}, "quota_usage.csv")
+
+	m.p("## Node churn")
+	if has["nodes_over_day.svg"] {
+		m.p("![Nodes per cluster over the day](nodes_over_day.svg)")
+	}
+	m.table(d.csv["node_churn"], []string{"workspace", "cluster", "events", "nodes_min", "nodes_max", "nodes_added", "nodes_removed", "preempted_max", "unusable_max", "nodes_allocated", "boot_seconds_p50", "boot_seconds_p95"}, "node_churn.csv")
+
+	m.p("## Alerts")
+	m.table(d.csv["alerts"], []string{"rule", "workspace", "window_start", "aggregation", "operator", "threshold", "value"}, "alerts.csv")
+
+	m.p("## Data quality")
+	m.p("%s dated %s read into the lake: %s, %s (values that could not be coerced to their column type, kept as NULL). "+
+		"Per blob: [data_quality.csv](data_quality.csv).",
+		plural(s.Blobs, "archive blob"), date, plural(s.Rejected, "rejected line"), plural(s.Warnings, "coercion warning"))
+	m.p("### Rejected lines by reason")
+	m.table(d.rejects, []string{"reason", "lines"}, "")
+	m.p("### Coercion warnings")
+	m.table(d.warnings, []string{"container", "blob", "warnings"}, "")
+	m.p("### Missing hours")
+	m.table(d.csv["completeness"], []string{"container", "resource_id", "missing_hours"}, "completeness.csv")
+	m.p("### Unrecognised blobs")
+	m.table(d.unrecognised, []string{"container", "blob", "reason"}, "")
+	return []byte(strings.TrimRight(m.b.String(), "\n") + "\n")
+}
+
+// firedRules names the rules that fired and how often, in rule order: " (rule ×2, other ×1)".
+func firedRules(alerts result) string {
+	var parts []string
+	for i := 0; i < len(alerts.rows); {
+		name := alerts.text(i, "rule")
+		n := 0
+		for ; i < len(alerts.rows) && alerts.text(i, "rule") == name; i++ {
+			n++
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%d", mdInline(name), n))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
