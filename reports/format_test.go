@@ -32,8 +32,8 @@ SELECT * FROM (
 ORDER BY ord`
 
 const (
-	hostile  = "a|b\\|c\n# heading\r\n<script>alert(1)</script> `code` *bold* _u_ [x](http://e) &amp; \"q\", 'x'\t\x1b[31mred"
-	longCell = "0123456789012345678901234567890123456789012345678901234567890123456789"
+	hostileCell = "a|b\\|c\n# heading\r\n<script>alert(1)</script> `code` *bold* _u_ [x](http://e) &amp; \"q\", 'x'\t\x1b[31mred"
+	longCell    = "0123456789012345678901234567890123456789012345678901234567890123456789"
 )
 
 func queryEveryType(t *testing.T) *sql.Rows {
@@ -43,7 +43,7 @@ func queryEveryType(t *testing.T) *sql.Rows {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rows, err := db.Query(everyType, hostile, longCell)
+	rows, err := db.Query(everyType, hostileCell, longCell)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +91,8 @@ func TestCSV(t *testing.T) {
 		}
 	}
 	// encoding/csv reads a quoted CRLF back as LF.
-	if recs[3][4] != strings.ReplaceAll(hostile, "\r\n", "\n") {
-		t.Errorf("hostile string did not round-trip:\n got %q\nwant %q", recs[3][4], hostile)
+	if recs[3][4] != strings.ReplaceAll(hostileCell, "\r\n", "\n") {
+		t.Errorf("hostile string did not round-trip:\n got %q\nwant %q", recs[3][4], hostileCell)
 	}
 	if recs[3][3] != "-0.25" || recs[3][8] != "false" {
 		t.Errorf("row 3 = %q", recs[3])
@@ -132,7 +132,7 @@ func TestJSON(t *testing.T) {
 			t.Errorf("NULL in %s decoded as %#v, want null", k, v)
 		}
 	}
-	if rows[2]["s"] != hostile {
+	if rows[2]["s"] != hostileCell {
 		t.Errorf("hostile string = %q", rows[2]["s"])
 	}
 	// Keys come in column order.
