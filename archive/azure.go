@@ -210,7 +210,7 @@ func (a *Azure) URL() string {
 		return ""
 	}
 	u.RawQuery = ""
-	return u.String()
+	return strings.TrimSuffix(u.String(), "/")
 }
 
 // parseAzureURL splits an account URL into the service endpoint, the account, an optional

@@ -4,7 +4,10 @@ import "strings"
 
 // secretMark is a place where a credential shows up in text: key precedes the secret (lower
 // case) and stop lists the bytes that end its value.
-type secretMark struct{ key, stop string }
+type secretMark struct {
+	key, stop string
+	escaped   bool // the mark is URL-escaped, and so is the value
+}
 
 // secretMarks are where credentials show up in text produced by the Azure SDK or the service:
 // the signature of a SAS (in a URL, raw or escaped), a connection string's key and SAS, and
@@ -12,13 +15,13 @@ type secretMark struct{ key, stop string }
 func secretMarks() []secretMark {
 	const ends = ";\"'<> \t\r\n"
 	return []secretMark{
-		{"sig=", "&" + ends},
-		{"sig%3d", "&" + ends},
-		{"accountkey=", ends},
-		{"sharedaccesssignature=", ends},
-		{"bearer ", ends},
-		{"sharedkey ", ends},
-		{"sharedkeylite ", ends},
+		{"sig=", "&" + ends, false},
+		{"sig%3d", "&" + ends, true},
+		{"accountkey=", ends, false},
+		{"sharedaccesssignature=", ends, false},
+		{"bearer ", ends, false},
+		{"sharedkey ", ends, false},
+		{"sharedkeylite ", ends, false},
 	}
 }
 
@@ -50,6 +53,12 @@ func redact(s string, secrets ...string) string {
 		for end < len(s) && !strings.ContainsRune(marks[j].stop, rune(s[end])) {
 			end++
 		}
+		if marks[j].escaped {
+			// In an escaped URL the next parameter starts at an escaped "&".
+			if k := strings.Index(lower[start:end], "%26"); k >= 0 {
+				end = start + k
+			}
+		}
 		if end > start && s[start:end] != redacted {
 			b.WriteString(s[last:start])
 			b.WriteString(redacted)
@@ -70,7 +79,8 @@ func redact(s string, secrets ...string) string {
 // markAt reports which secret marker begins at lower[i] as a whole word, and its length; 0 when
 // none does.
 func markAt(marks []secretMark, lower string, i int) (int, int) {
-	if i > 0 {
+	// A mark counts after a non-word byte or after an escape such as %3F.
+	if i > 0 && (i < 3 || lower[i-3] != '%') {
 		if c := lower[i-1]; c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' {
 			return 0, 0
 		}
