@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -56,6 +57,10 @@ type AzureOptions struct {
 	// fields take defaults; a per-try timeout also bounds reading a download, so leave
 	// TryTimeout zero unless blobs are small.
 	Retry policy.RetryOptions
+	// Timeout bounds how long a call waits for the service to start answering, and how long a
+	// download may go without receiving a byte, before the try is abandoned and retried.
+	// Zero: one minute.
+	Timeout time.Duration
 	// PerCallPolicies run once for every call to the service, before retries.
 	PerCallPolicies []policy.Policy
 	// Logger receives debug lines about listings; nil discards them.
@@ -72,6 +77,7 @@ type Azure struct {
 	mode        string
 	secrets     []string
 	readRetries int32
+	timeout     time.Duration
 	log         *slog.Logger
 }
 
@@ -136,9 +142,11 @@ func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 		retry.MaxRetryDelay = 30 * time.Second
 	}
 	a.readRetries = max(int32(retry.MaxRetries), 1)
+	a.timeout = cmp.Or(opts.Timeout, time.Minute)
 	clientOpts := &service.ClientOptions{ClientOptions: azcore.ClientOptions{
 		Retry:           retry,
 		PerCallPolicies: opts.PerCallPolicies,
+		Transport:       newTransport(a.timeout),
 	}}
 
 	if isConnectionString(source) {
@@ -197,6 +205,16 @@ func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 		return nil, fmt.Errorf("azure source %s (%s): %s", account, a.mode, redact(err.Error(), a.secrets...))
 	}
 	return a, nil
+}
+
+// newTransport returns the HTTP client of a source: the standard transport with a bound on
+// waiting for response headers, so that a service that accepts a call and never answers costs a
+// retry rather than a hung job, and enough idle connections for parallel reads.
+func newTransport(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = timeout
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t}
 }
 
 // AuthMode names how the source authenticates: AuthConnectionString, AuthSharedKey, AuthSAS
@@ -467,7 +485,7 @@ func (a *Azure) listHours(ctx context.Context, c, res string, w Window, fn func(
 	}
 	for h := range w.Hours() {
 		h = h.UTC()
-		if len(day) > 0 && h.YearDay() != day[0].YearDay() {
+		if len(day) > 0 && !sameDay(h, day[0]) {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -478,6 +496,13 @@ func (a *Azure) listHours(ctx context.Context, c, res string, w Window, fn func(
 		}
 	}
 	return flush()
+}
+
+// sameDay reports whether two UTC times fall on the same date.
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
 }
 
 // toBlob describes a listed blob item of container c.
@@ -536,11 +561,7 @@ func (a *Azure) Open(ctx context.Context, c, name string, offset, end int64) (io
 		}
 		return nil, a.fail("open", key, err)
 	}
-	body := &azureBody{
-		rc:  resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: a.readRetries}),
-		a:   a,
-		key: key,
-	}
+	body := newAzureBody(a, key, resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: a.readRetries}))
 	if !gz {
 		return body, nil
 	}
@@ -560,22 +581,38 @@ func (a *Azure) Open(ctx context.Context, c, name string, offset, end int64) (io
 	return readCloser{r, body}, nil
 }
 
-// azureBody is a download stream whose errors are told without credentials.
+// azureBody is a download stream whose errors are told without credentials, and whose reads
+// give up on a stalled connection.
 type azureBody struct {
-	rc  io.ReadCloser
-	a   *Azure
-	key string
+	rr    *blob.RetryReader
+	a     *Azure
+	key   string
+	stall *time.Timer
+}
+
+func newAzureBody(a *Azure, key string, rr *blob.RetryReader) *azureBody {
+	// Closing the current response from another goroutine makes the retry reader resume with
+	// a fresh request from the last byte it delivered: the cure for a connection that went
+	// silent without breaking.
+	stall := time.AfterFunc(a.timeout, func() { _ = rr.Close() })
+	stall.Stop()
+	return &azureBody{rr: rr, a: a, key: key, stall: stall}
 }
 
 func (b *azureBody) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
+	b.stall.Reset(b.a.timeout)
+	n, err := b.rr.Read(p)
+	b.stall.Stop()
 	if err != nil && err != io.EOF {
 		err = b.a.fail("read", b.key, err)
 	}
 	return n, err
 }
 
-func (b *azureBody) Close() error { return b.rc.Close() }
+func (b *azureBody) Close() error {
+	b.stall.Stop()
+	return b.rr.Close()
+}
 
 // readCloser reads from one stream and closes another.
 type readCloser struct {
