@@ -430,13 +430,15 @@ func (a *Azure) walk(ctx context.Context, c, prefix string, w Window, fn func(Bl
 			if isYearFolder(strings.TrimPrefix(name, prefix)) {
 				if !resource {
 					resource = true
-					id := "/" + strings.ToUpper(strings.Trim(strings.TrimPrefix(prefix, "resourceId="), "/"))
-					if w.MatchResource(id) {
+					if w.MatchResource(folderID(prefix)) {
 						if err := a.listHours(ctx, c, prefix, w, fn); err != nil {
 							return resource, err
 						}
 					}
 				}
+				continue
+			}
+			if !mayHold(w, folderID(name)) {
 				continue
 			}
 			if _, err := a.walk(ctx, c, name, w, fn); err != nil {
@@ -445,6 +447,31 @@ func (a *Azure) walk(ctx context.Context, c, prefix string, w Window, fn func(Bl
 		}
 	}
 	return resource, nil
+}
+
+// folderID is the resource-ID path of a folder of the resourceId=/ hierarchy, upper-case.
+func folderID(prefix string) string {
+	return "/" + strings.ToUpper(strings.Trim(strings.TrimPrefix(prefix, "resourceId="), "/"))
+}
+
+// mayHold reports whether the folder with resource-ID path id may hold a resource of the
+// window. Only resource-ID filters prune; a filter by name can match in any folder.
+func mayHold(w Window, id string) bool {
+	for _, r := range w.Resources {
+		if !strings.HasPrefix(r, "/") {
+			return true
+		}
+	}
+	if len(w.Resources) == 0 {
+		return true
+	}
+	for _, r := range w.Resources {
+		r = strings.TrimSuffix(strings.ToUpper(r), "/")
+		if strings.HasPrefix(id, r) || strings.HasPrefix(r, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // isYearFolder reports whether a folder name is y=YYYY/.

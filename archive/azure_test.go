@@ -319,6 +319,21 @@ func TestAzureListingCost(t *testing.T) {
 	if limit := len(want) + 3*20 + 10; items400 > limit {
 		t.Errorf("listing one day returned %d names, want at most %d", items400, limit)
 	}
+
+	// A resource filter prunes the descent: the other workspace is never listed.
+	counter.take()
+	got := listAll(t, a, archive.Window{From: day, To: day.Add(24 * time.Hour), Resources: []string{resource("WS-2")}})
+	if len(got) != len(want)/2 {
+		t.Fatalf("listed %d blobs of WS-2, want %d", len(got), len(want)/2)
+	}
+	for _, b := range got {
+		if b.Path.ResourceName != "WS-2" {
+			t.Errorf("listed %s for a WS-2 window", b.Name)
+		}
+	}
+	if calls, _ := counter.take(); calls >= calls400 {
+		t.Errorf("listing one workspace took %d calls, as many as both (%d)", calls, calls400)
+	}
 }
 
 func TestAzureOpen(t *testing.T) {
