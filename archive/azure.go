@@ -588,7 +588,13 @@ func (a *Azure) Open(ctx context.Context, c, name string, offset, end int64) (io
 		}
 		return nil, a.fail("open", key, err)
 	}
-	body := newAzureBody(a, key, resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: a.readRetries}))
+	body := newAzureBody(a, key, resp.NewRetryReader(ctx, &blob.RetryReaderOptions{
+		MaxRetries: a.readRetries,
+		OnFailedRead: func(failures int32, err error, rng blob.HTTPRange, willRetry bool) {
+			a.log.WarnContext(ctx, "download broke", "blob", key, "offset", rng.Offset,
+				"failures", failures, "resume", willRetry, "err", redact(err.Error(), a.secrets...))
+		},
+	}))
 	if !gz {
 		return body, nil
 	}

@@ -1,8 +1,10 @@
 package archive_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -153,12 +155,26 @@ func TestAzureFaults(t *testing.T) {
 
 	t.Run("broken body resumes", func(t *testing.T) {
 		f := &faults{breakBody: 2, cutAfter: 5000}
-		a := newSource(t, f)
+		var logs bytes.Buffer
+		token := az.SAS(t, time.Now().Add(time.Hour))
+		a, err := archive.NewAzure(f.serve(t, az)+"?"+token, archive.AzureOptions{
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got := read(t, a, jobEvents, "blob.json", 100, -1); got != content[100:] {
 			t.Fatalf("read %d bytes, want %d", len(got), len(content)-100)
 		}
 		if f.downloads != 3 {
 			t.Errorf("%d downloads, want 3", f.downloads)
+		}
+		if n := strings.Count(logs.String(), "download broke"); n != 2 {
+			t.Errorf("logged %d broken downloads, want 2:\n%s", n, logs.String())
+		}
+		q, _ := url.ParseQuery(token)
+		if sig := q.Get("sig"); strings.Contains(logs.String(), sig) || strings.Contains(logs.String(), url.QueryEscape(sig)) {
+			t.Errorf("log reveals the SAS:\n%s", logs.String())
 		}
 	})
 
