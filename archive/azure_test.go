@@ -722,3 +722,38 @@ func TestIsAzureSource(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAzureListDay lists one day of 2 workspaces in 3 containers on Azurite.
+func BenchmarkAzureListDay(b *testing.B) {
+	az := azuritetest.Start(b)
+	a, err := archive.NewAzure(az.ConnectionString(), archive.AzureOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	day := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	var g errgroup.Group
+	g.SetLimit(16)
+	for _, c := range []string{clusterEvents, jobEvents, metrics} {
+		for _, ws := range []string{"WS-1", "WS-2"} {
+			for h := range 24 {
+				g.Go(func() error {
+					return a.Put(ctx, c, blobName(ws, day.Add(time.Duration(h)*time.Hour)), archive.BlockBlob, strings.NewReader("{}\n"))
+				})
+			}
+		}
+	}
+	if err := g.Wait(); err != nil {
+		b.Fatal(err)
+	}
+	w := archive.Window{From: day, To: day.Add(24 * time.Hour)}
+	for b.Loop() {
+		n := 0
+		if err := a.List(ctx, w, func(archive.Blob) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if n != 144 {
+			b.Fatalf("listed %d blobs, want 144", n)
+		}
+	}
+}
