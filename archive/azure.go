@@ -63,7 +63,8 @@ type AzureOptions struct {
 	Timeout time.Duration
 	// PerCallPolicies run once for every call to the service, before retries.
 	PerCallPolicies []policy.Policy
-	// Logger receives debug lines about listings; nil discards them.
+	// Logger receives debug lines about listings and warnings about broken downloads; nil
+	// discards them.
 	Logger *slog.Logger
 }
 
@@ -211,7 +212,17 @@ func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 // waiting for response headers, so that a service that accepts a call and never answers costs a
 // retry rather than a hung job, and enough idle connections for parallel reads.
 func newTransport(timeout time.Duration) *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if ok {
+		t = t.Clone()
+	} else {
+		t = &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:   true,
+			TLSHandshakeTimeout: 10 * time.Second,
+		}
+	}
 	t.ResponseHeaderTimeout = timeout
 	t.MaxIdleConnsPerHost = 64
 	return &http.Client{Transport: t}
@@ -298,8 +309,6 @@ func appendSecrets(list []string, secrets ...string) []string {
 // errors quote the request URL, SAS signature included, so they never leave the package.
 type azureError struct {
 	op, key string
-	status  int    // HTTP status, 0 when the call got no response
-	code    string // the service's error code, if any
 	msg     string // redacted
 	kind    error  // ErrNotFound, a context error, or nil
 }
@@ -314,7 +323,6 @@ func (a *Azure) fail(op, key string, err error) error {
 	var re *azcore.ResponseError
 	switch {
 	case errors.As(err, &re):
-		e.status, e.code = re.StatusCode, re.ErrorCode
 		e.msg = fmt.Sprintf("%s (HTTP %d)", cmp.Or(re.ErrorCode, "service error"), re.StatusCode)
 		if re.StatusCode == 401 || re.StatusCode == 403 {
 			e.msg += ": check the credentials, and the permissions and expiry of a SAS"
@@ -333,9 +341,11 @@ func (a *Azure) fail(op, key string, err error) error {
 	return e
 }
 
-// List implements Source. A bounded window costs listings of the resource folders and of the
-// day or hour prefixes of the window only, however long the archive's history; a window without
-// time bounds lists each container flat.
+// List implements Source. A bounded window descends the resourceId=/ folders down to the
+// resource folders and lists only the window's day or hour prefixes below them, so its cost grows
+// with the window and the number of resources, never with the archive's history; names under
+// those prefixes that do not parse come with Err. A window open on either side lists each
+// container flat, unrecognised names included.
 func (a *Azure) List(ctx context.Context, w Window, fn func(Blob) error) error {
 	return a.eachContainer(ctx, w, func(c string) error {
 		if w.From.IsZero() || w.To.IsZero() {
