@@ -685,13 +685,43 @@ func (a *Azure) Put(ctx context.Context, c, name string, typ BlobType, r io.Read
 		if err := a.ensureContainer(ctx, c); err != nil {
 			return err
 		}
-		if _, err := cc.NewBlockBlobClient(name).UploadStream(ctx, r, nil); err != nil {
-			return a.fail("put", key, err)
-		}
-		return nil
+		return a.putBlock(ctx, c, name, r)
 	default:
 		return fmt.Errorf("put %s: unsupported blob type %q", key, typ)
 	}
+}
+
+// putBlock creates or replaces a block blob. The service replaces a blob of any type with a
+// whole-blob upload but refuses to stage blocks onto an append blob, so a blob that fits one
+// upload goes in one call, and a larger one first removes an append blob in its way.
+func (a *Azure) putBlock(ctx context.Context, c, name string, r io.Reader) error {
+	key := c + "/" + name
+	bb := a.svc.NewContainerClient(c).NewBlockBlobClient(name)
+	first := make([]byte, maxAppendBlock)
+	n, err := io.ReadFull(r, first)
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		if _, err := bb.Upload(ctx, streaming.NopCloser(bytes.NewReader(first[:n])), nil); err != nil {
+			return a.fail("put", key, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("put %s: read: %w", key, err)
+	}
+	props, err := bb.GetProperties(ctx, nil)
+	switch {
+	case bloberror.HasCode(err, bloberror.BlobNotFound):
+	case err != nil:
+		return a.fail("put", key, err)
+	case props.BlobType != nil && *props.BlobType != blob.BlobTypeBlockBlob:
+		if _, err := bb.Delete(ctx, nil); err != nil && !bloberror.HasCode(err, bloberror.BlobNotFound) {
+			return a.fail("put", key, err)
+		}
+	}
+	if _, err := bb.UploadStream(ctx, io.MultiReader(bytes.NewReader(first), r), nil); err != nil {
+		return a.fail("put", key, err)
+	}
+	return nil
 }
 
 // ensureContainer creates container c unless it exists.
