@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -282,32 +281,9 @@ func (d *Dir) Open(ctx context.Context, container, name string, offset, end int6
 	return readCloser{Reader: r, Closer: f}, nil
 }
 
-// openGzip positions a decompressing reader at offset. Gzip cannot seek, so the bytes before
-// offset are decompressed and discarded.
+// openGzip positions a decompressing reader at offset.
 func openGzip(f *os.File, container, name string, offset, end int64) (io.ReadCloser, error) {
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("stat %s/%s: %w", container, name, err)
-	}
-	if info.Size() == 0 {
-		f.Close()
-		return io.NopCloser(strings.NewReader("")), nil
-	}
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("decompress %s/%s: %w", container, name, err)
-	}
-	if _, err := io.CopyN(io.Discard, zr, offset); err != nil && !errors.Is(err, io.EOF) {
-		f.Close()
-		return nil, fmt.Errorf("decompress %s/%s to offset %d: %w", container, name, offset, err)
-	}
-	var r io.Reader = zr
-	if end >= 0 {
-		r = io.LimitReader(zr, end-offset)
-	}
-	return readCloser{Reader: r, Closer: f}, nil
+	return gunzipRange(f, container+"/"+name, offset, end)
 }
 
 // readCloser reads from one reader and closes another: the file under a limited or

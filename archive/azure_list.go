@@ -1,0 +1,238 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
+)
+
+// List implements Source. A bounded window descends the resourceId=/ folders down to the
+// resource folders and lists only the window's day or hour prefixes below them, so its cost grows
+// with the window and the number of resources, never with the archive's history; names under
+// those prefixes that do not parse come with Err. A window open on either side lists each
+// container flat, unrecognised names included.
+func (a *Azure) List(ctx context.Context, w Window, fn func(Blob) error) error {
+	return a.eachContainer(ctx, w, func(c string) error {
+		if w.From.IsZero() || w.To.IsZero() {
+			return a.listFlat(ctx, c, "", w, fn)
+		}
+		_, err := a.walk(ctx, c, "resourceId=/", w, fn)
+		return err
+	})
+}
+
+// eachContainer calls fn for every container of the window, in name order.
+func (a *Azure) eachContainer(ctx context.Context, w Window, fn func(string) error) error {
+	if a.container != "" {
+		if !w.MatchContainer(a.container) {
+			return nil
+		}
+		return fn(a.container)
+	}
+	pager := a.svc.NewListContainersPager(&service.ListContainersOptions{Prefix: new("insights-")})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return a.fail("list containers", "insights-*", err)
+		}
+		for _, it := range page.ContainerItems {
+			if it.Name == nil || !w.MatchContainer(*it.Name) {
+				continue
+			}
+			if err := fn(*it.Name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// inHours reports whether hour h lies in the time bounds of w; a zero bound is open.
+func inHours(w Window, h time.Time) bool {
+	return (w.From.IsZero() || !h.Before(w.From.Truncate(time.Hour))) && (w.To.IsZero() || h.Before(w.To))
+}
+
+// listFlat lists every blob of container c under prefix, and passes on those of the window.
+// Unrecognised names pass when the window names no resources, so callers can count them.
+func (a *Azure) listFlat(ctx context.Context, c, prefix string, w Window, fn func(Blob) error) error {
+	a.log.DebugContext(ctx, "list", "container", c, "prefix", prefix)
+	pager := a.svc.NewContainerClient(c).NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return a.fail("list", c+"/"+prefix, err)
+		}
+		if page.Segment == nil {
+			continue
+		}
+		for _, it := range page.Segment.BlobItems {
+			b := toBlob(c, it)
+			if b.Err != nil {
+				if len(w.Resources) > 0 {
+					continue
+				}
+			} else if !w.MatchResource(b.Path.ResourceID) || !inHours(w, b.Path.Hour) {
+				continue
+			}
+			if err := fn(b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// walk descends the folders under prefix, in name order, down to the resource folders (those
+// holding y=YYYY/ folders), and lists the window's hours of the resources that match. It
+// reports whether prefix itself is a resource folder.
+func (a *Azure) walk(ctx context.Context, c, prefix string, w Window, fn func(Blob) error) (bool, error) {
+	a.log.DebugContext(ctx, "descend", "container", c, "prefix", prefix)
+	pager := a.svc.NewContainerClient(c).NewListBlobsHierarchyPager("/", &container.ListBlobsHierarchyOptions{Prefix: &prefix})
+	resource := false
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return resource, a.fail("list", c+"/"+prefix, err)
+		}
+		if page.Segment == nil {
+			continue
+		}
+		for _, p := range page.Segment.BlobPrefixes {
+			if p.Name == nil {
+				continue
+			}
+			name := *p.Name
+			if isYearFolder(strings.TrimPrefix(name, prefix)) {
+				if !resource {
+					resource = true
+					if w.MatchResource(folderID(prefix)) {
+						if err := a.listHours(ctx, c, prefix, w, fn); err != nil {
+							return resource, err
+						}
+					}
+				}
+				continue
+			}
+			if !mayHold(w, folderID(name)) {
+				continue
+			}
+			if _, err := a.walk(ctx, c, name, w, fn); err != nil {
+				return resource, err
+			}
+		}
+	}
+	return resource, nil
+}
+
+// folderID is the resource-ID path of a folder of the resourceId=/ hierarchy, upper-case.
+func folderID(prefix string) string {
+	return "/" + strings.ToUpper(strings.Trim(strings.TrimPrefix(prefix, "resourceId="), "/"))
+}
+
+// mayHold reports whether the folder with resource-ID path id may hold a resource of the
+// window. Only resource-ID filters prune; a filter by name can match in any folder.
+func mayHold(w Window, id string) bool {
+	for _, r := range w.Resources {
+		if !strings.HasPrefix(r, "/") {
+			return true
+		}
+	}
+	if len(w.Resources) == 0 {
+		return true
+	}
+	for _, r := range w.Resources {
+		r = strings.TrimSuffix(strings.ToUpper(r), "/")
+		if strings.HasPrefix(id, r) || strings.HasPrefix(r, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// isYearFolder reports whether a folder name is y=YYYY/.
+func isYearFolder(s string) bool {
+	if len(s) != len("y=2026/") || !strings.HasPrefix(s, "y=") || s[len(s)-1] != '/' {
+		return false
+	}
+	for _, r := range s[2:6] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// listHours lists the blobs of resource folder res in the hours of w: one listing per whole
+// day of the window, one per hour of a partial day.
+func (a *Azure) listHours(ctx context.Context, c, res string, w Window, fn func(Blob) error) error {
+	var day []time.Time
+	flush := func() error {
+		if len(day) == 0 {
+			return nil
+		}
+		d := day[0]
+		if len(day) == 24 {
+			err := a.listFlat(ctx, c, fmt.Sprintf("%sy=%04d/m=%02d/d=%02d/", res, d.Year(), d.Month(), d.Day()), w, fn)
+			day = day[:0]
+			return err
+		}
+		for _, h := range day {
+			p := fmt.Sprintf("%sy=%04d/m=%02d/d=%02d/h=%02d/", res, h.Year(), h.Month(), h.Day(), h.Hour())
+			if err := a.listFlat(ctx, c, p, w, fn); err != nil {
+				return err
+			}
+		}
+		day = day[:0]
+		return nil
+	}
+	for h := range w.Hours() {
+		h = h.UTC()
+		if len(day) > 0 && !sameDay(h, day[0]) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		day = append(day, h)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return flush()
+}
+
+// sameDay reports whether two UTC times fall on the same date.
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// toBlob describes a listed blob item of container c.
+func toBlob(c string, it *container.BlobItem) Blob {
+	var b Blob
+	if it.Name != nil {
+		b.Name = *it.Name
+	}
+	b.Container = c
+	b.Gzip = strings.HasSuffix(strings.ToLower(b.Name), ".gz")
+	if p := it.Properties; p != nil {
+		if p.ContentLength != nil {
+			b.Size = *p.ContentLength
+		}
+		if p.ETag != nil {
+			b.ETag = strings.Trim(string(*p.ETag), `"`)
+		}
+		if p.LastModified != nil {
+			b.LastModified = p.LastModified.UTC()
+		}
+		if p.BlobType != nil {
+			b.Type = BlobType(*p.BlobType)
+		}
+	}
+	b.Path, b.Err = ParseName(c, b.Name)
+	return b
+}
