@@ -10,6 +10,9 @@ import (
 	"time"
 )
 
+// ErrOptions is wrapped by the error for Options out of range.
+var ErrOptions = errors.New("invalid generator options")
+
 // Options shape an archive. The zero value of a scale knob means its default.
 type Options struct {
 	Seed int64
@@ -106,11 +109,11 @@ func newGenerator(o Options) (*generator, error) {
 	switch {
 	case o.Hours < 0, o.Workspaces < 0, o.ClustersPerWorkspace < 0, o.JobsPerHour < 0,
 		o.ClusterEventsPerHour < 0, o.MetricsPerHour < 0, o.TargetBytes < 0:
-		return nil, errors.New("gen: negative option")
+		return nil, fmt.Errorf("%w: a count or size is negative", ErrOptions)
 	case o.MetricsPerHour > maxPoints:
-		return nil, fmt.Errorf("gen: MetricsPerHour %d: at most %d, one a minute", o.MetricsPerHour, maxPoints)
+		return nil, fmt.Errorf("%w: MetricsPerHour %d: at most %d, one a minute", ErrOptions, o.MetricsPerHour, maxPoints)
 	case o.ClusterEventsPerHour > maxSlots:
-		return nil, fmt.Errorf("gen: ClusterEventsPerHour %d: at most %d", o.ClusterEventsPerHour, maxSlots)
+		return nil, fmt.Errorf("%w: ClusterEventsPerHour %d: at most %d", ErrOptions, o.ClusterEventsPerHour, maxSlots)
 	}
 	if o.Start.IsZero() {
 		o.Start = time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)

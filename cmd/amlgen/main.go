@@ -74,6 +74,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	began := time.Now()
 	st, err := gen.WriteDir(o, *out)
+	if errors.Is(err, gen.ErrOptions) {
+		fmt.Fprintf(stderr, "amlgen: %v\n", err)
+		return 2
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "amlgen: %v\n", err)
 		return 1
