@@ -94,10 +94,10 @@ var workspaceNames = []string{"mlw-prod-weu", "mlw-dev-weu", "mlw-research-neu",
 var groupNames = []string{"rg-ml-prod", "rg-ml-dev", "rg-ml-research", "rg-ml-vision", "rg-ml-nlp"}
 var locations = []string{"westeurope", "westeurope", "northeurope", "eastus", "eastus"}
 
-// clusterName names cluster c of workspace w and picks its VM size. The first cluster of the
+// clusterSpec names cluster c of workspace w and picks its VM size. The first cluster of the
 // first two workspaces is "cpu-cluster", the name every tutorial suggests, so the same cluster
 // name lives in two workspaces.
-func clusterName(w, c int) (string, vmSize) {
+func clusterSpec(w, c int) (string, vmSize) {
 	fixed := [][]string{{"cpu-cluster", "gpu-a100"}, {"cpu-cluster", "gpu-v100-lowpri"}, {"cpu-d16", "gpu-t4"}}
 	name := fmt.Sprintf("%s-%d", []string{"cpu", "gpu"}[c%2], c)
 	if w < len(fixed) && c < len(fixed[w]) {
@@ -159,7 +159,7 @@ func (g *generator) buildWorld() {
 		ws.id = strings.ToUpper(fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.MachineLearningServices/workspaces/%s", ws.sub, ws.rg, ws.name))
 		r := g.rng("workspace-clusters", int64(w))
 		for c := 0; c < g.o.ClustersPerWorkspace; c++ {
-			name, vm := clusterName(w, c)
+			name, vm := clusterSpec(w, c)
 			cl := &cluster{
 				ws:       ws,
 				idx:      c,
@@ -306,7 +306,7 @@ func (g *generator) newJob(r *rand.Rand, w *workspace, h time.Time, key int64) j
 	j := job{key: key, c: w.clusters[r.IntN(len(w.clusters))]}
 	exp := experiments[r.IntN(len(experiments))]
 	j.experiment = exp
-	j.expID = g.guid("experiment", int64(w.idx), int64(len(exp)), int64(exp[0]))
+	j.expID = g.guid("experiment/"+exp, int64(w.idx))
 	j.submit = h.Add(time.Duration(r.Int64N(int64(time.Hour))))
 	j.id = fmt.Sprintf("%s_%d_%08x", strings.ReplaceAll(exp, "-", "_"), j.submit.Unix(), r.Uint32())
 	j.name = fmt.Sprintf("%s-%s", exp, []string{"train", "eval", "prep", "score"}[r.IntN(4)])

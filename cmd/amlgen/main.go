@@ -8,7 +8,14 @@
 //	       [--clusters 2] [--jobs 6] [--cluster-events 4] [--metrics 60] [--size 600MiB] [--clean]
 //
 // --clean leaves out every quirk of the real archives (clean JSON Lines, as for the benchmark);
-// --size scales the volume to about that many bytes in total.
+// --size scales the volume to about that many bytes in total, overriding --jobs,
+// --cluster-events and --metrics. Files already under --out are replaced when the archive has
+// a blob of the same name and left alone otherwise, so give a fresh directory.
+//
+// Examples:
+//
+//	amlgen --out demo/archive --seed 1 --start 2026-11-18T00:00:00Z --hours 192 --workspaces 3
+//	amlgen --out .bench/archive --hours 192 --workspaces 3 --size 600MiB --clean
 package main
 
 import (
