@@ -61,7 +61,8 @@
 //     2026-11-25 13:50:59.522 (7 %) and 11/25/2026 1:25:55 PM +00:00 (6 %); timestamps inside
 //     properties vary too.
 //   - Per-category keys spelled JobId, jobId or jobid (13 % not PascalCase); per-category fields
-//     at top level with no properties object (5 %); resourceid instead of resourceId (6 %);
+//     at top level with no properties object (5 %), or the later half of them at top level
+//     beside a properties object with the rest (4 %); resourceid instead of resourceId (6 %);
 //     resource IDs in lower case (4 %) or with a trailing slash (4 %); non-standard top-level
 //     fields Tenant and ingestionSource (5 %).
 //   - Numbers as strings ("CurrentNodeCount": "3", 30 % of numeric fields in log records, 3 % in

@@ -291,6 +291,13 @@ func TestQuirks(t *testing.T) {
 			}
 			if _, ok := rec["properties"]; !ok {
 				found["fields at top level"]++
+			} else {
+				for k := range rec {
+					if !standardTop[k] {
+						found["some fields at top level"]++
+						break
+					}
+				}
 			}
 			props, _ := rec["properties"].(map[string]any)
 			for k := range props {
@@ -400,7 +407,7 @@ func TestQuirks(t *testing.T) {
 		"property time in another layout",
 		"late record", "record over a day late", "empty blob", "missing hour",
 		"resourceid key", "lower-case resource ID", "trailing slash", "non-standard top-level field",
-		"fields at top level", "camelCase key", "lower-case key",
+		"fields at top level", "some fields at top level", "camelCase key", "lower-case key",
 		"number as string", "boolean as string", "metric number as string", "QuotaUtilized n/a",
 		"QuotaAllocated 0", "no CurrentNodeCount", "no EventType", "lower-case EventType",
 		"job failed twice", "failure without error text",
@@ -414,6 +421,14 @@ func TestQuirks(t *testing.T) {
 			t.Errorf("quirk %q occurs %d times, want several", q, found[q])
 		}
 	}
+}
+
+// standardTop are the top-level members of a log record that are not per-category fields.
+var standardTop = map[string]bool{
+	"time": true, "resourceId": true, "resourceid": true, "category": true, "operationName": true,
+	"operationVersion": true, "level": true, "resultType": true, "correlationId": true,
+	"location": true, "properties": true, "callerIpAddress": true, "durationMs": true,
+	"identity": true, "Tenant": true, "ingestionSource": true,
 }
 
 func classifyBad(raw string, found map[string]int) {

@@ -161,7 +161,7 @@ func (g *generator) simpleMetrics(r *rand.Rand, h time.Time, value map[string]fu
 func (g *generator) metricRecord(r *rand.Rand, t time.Time, name string, p metricPoint) record {
 	rec := record{t: t, metric: true}
 	g.style(r, &rec)
-	rec.flatten, rec.keyCase, rec.extra = false, casePascal, false
+	rec.flatten, rec.split, rec.keyCase, rec.extra = false, false, casePascal, false
 	avg := 0.0
 	if p.count > 0 {
 		avg = p.total / p.count

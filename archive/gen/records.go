@@ -40,6 +40,7 @@ type record struct {
 	propLayout string // of timestamps inside properties
 	keyCase    int
 	flatten    bool // per-category fields at top level, no properties object
+	split      bool // the later half of the per-category fields at top level
 	ridKey     string
 	ridForm    int // 0 canonical, 1 lower case, 2 trailing slash
 	extra      bool
@@ -71,7 +72,12 @@ func (g *generator) style(r *rand.Rand, rec *record) {
 	case p < 13:
 		rec.keyCase = caseLower
 	}
-	rec.flatten = r.IntN(100) < 5
+	switch p := r.IntN(100); {
+	case p < 5:
+		rec.flatten = true
+	case p < 9:
+		rec.split = true
+	}
 	if r.IntN(100) < 6 {
 		rec.ridKey = "resourceid"
 	}

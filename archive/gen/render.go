@@ -45,11 +45,19 @@ func appendRecord(b []byte, rec *record, resourceID string) []byte {
 		}
 		return closeObject(b)
 	}
+	inside := rec.props
+	if rec.split {
+		inside = rec.props[:len(rec.props)/2]
+	}
 	b = append(b, `"properties":{`...)
-	for _, m := range rec.props {
+	for _, m := range inside {
 		b = appendMember(b, caseKey(m.k, rec.keyCase), m.v, rec.propLayout)
 	}
 	b = closeObject(b)
+	b = append(b, ',')
+	for _, m := range rec.props[len(inside):] {
+		b = appendMember(b, caseKey(m.k, rec.keyCase), m.v, rec.propLayout)
+	}
 	return closeObject(b)
 }
 
