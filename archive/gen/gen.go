@@ -86,6 +86,10 @@ type generator struct {
 	slots       int
 	points      int
 	metricNames int
+
+	// recordSize is the mean rendered size of a record per container so far, to size a blob's
+	// buffer once.
+	recordSize [numContainers]int
 }
 
 const (
@@ -278,6 +282,9 @@ func (g *generator) blob(ci int, res *resource, h time.Time, cur, prev []record)
 	}
 	var c counts
 	b.Data, c = g.render(p, recs, res, ci, h)
+	if len(recs) > 0 {
+		g.recordSize[ci] = len(b.Data) / len(recs)
+	}
 	return b, c, true
 }
 
@@ -333,7 +340,7 @@ func (g *generator) render(p plan, recs []record, res *resource, ci int, h time.
 	if p.crlf {
 		eol = "\r\n"
 	}
-	var b []byte
+	b := make([]byte, 0, len(recs)*(g.recordSize[ci]+g.recordSize[ci]/8+64))
 	if p.bom {
 		b = append(b, 0xEF, 0xBB, 0xBF)
 	}

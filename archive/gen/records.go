@@ -281,13 +281,14 @@ func (g *generator) clusterRecord(c *cluster, h time.Time, k int) record {
 	}
 	rec.top = g.logTop("AmlComputeClusterEvent", "ClusterStateChanged", "Informational", "Succeeded",
 		g.guid("cluster-correlation", int64(w.idx), int64(c.idx), hourKey(h), int64(k)), w.location)
-	rec.props = []kv{
+	rec.props = make([]kv, 0, 40)
+	rec.props = append(rec.props, []kv{
 		{"ClusterName", c.name},
 		{"ClusterType", "AmlCompute"},
 		{"EventType", []string{"ClusterStatusUpdated", "ResizeStarted"}[btoi(target != cur)]},
 		{"AllocationState", state},
 		{"AllocationStateTransitionTime", transition},
-	}
+	}...)
 	if errorCodes != "" {
 		rec.props = append(rec.props, kv{"ClusterErrorCodes", errorCodes})
 	}
