@@ -41,7 +41,8 @@
 //
 //   - Missing hours: cluster events of the last workspace at hod 14; metrics of the first
 //     workspace at hod 4; job events of the second workspace at an hour that moves by one a day.
-//   - Empty blobs (size 0): node events of the last workspace at hod 9; model changes at hod 17.
+//   - Empty blobs (size 0): node events of the last workspace at hod 9; model changes of the
+//     first workspace at hod 17.
 //   - The old {"records": [...]} wrapper: job events at hod 3, metrics at hod 15, cluster events
 //     at hod 10, one workspace a day each.
 //   - A UTF-8 BOM on about one blob in ten, CRLF line endings on one in eight, no newline after
@@ -50,7 +51,8 @@
 //     XML error page), a JSON array, a JSON string, an object without time, an object whose time
 //     does not parse ("2026-13-45T99:00:00Z", "yesterday"). A bad line always ends in a newline.
 //   - Late records: about 4 % of records sit at the start of the next hour's blob. Job events at
-//     hod 2 of one workspace a day also carry a job that ran 26 to 47 hours earlier.
+//     hod 2 of one workspace a day also carry the events of a job that ran a day or two
+//     earlier (24 to 46 hours late).
 //   - Extra resources in the metrics container: an online endpoint of the first workspace
 //     (.../WORKSPACES/<WS>/ONLINEENDPOINTS/<EP>) and a storage account of another provider.
 //

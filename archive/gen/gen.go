@@ -288,8 +288,8 @@ func (g *generator) blob(ci int, res *resource, h time.Time, cur, prev []record)
 	return b, c, true
 }
 
-// replayRecords are job events that arrive a day or two late: a job whose whole life happened
-// 26 to 47 hours before hour h.
+// replayRecords are job events that arrive a day or two late: a job submitted 26 to 45 hours
+// before hour h.
 func (g *generator) replayRecords(w *workspace, h time.Time) []record {
 	r := g.rng("replay", int64(w.idx), hourKey(h))
 	then := h.Add(-time.Duration(26+r.IntN(20)) * time.Hour)
