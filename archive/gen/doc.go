@@ -23,6 +23,9 @@
 //     then land in the next hour's blob; every day at 23:5x one cluster scales up on purpose.
 //   - insights-logs-modelschangeevent (first workspace only): an audit category with no typed
 //     table.
+//   - With Options.ExtraCategories, insights-logs-amlrunstatuschangedevent (a status change per
+//     job event) and insights-logs-amlcomputecpugpuutilization (a CPU sample per node and
+//     hour, and GPU samples on GPU clusters).
 //   - insights-metrics-pt1m: "Quota Utilization Percentage", "Model Deploy Failed", "Unusable
 //     Nodes", "Active Nodes", "Idle Nodes", "Completed Runs", "Failed Runs", "Started Runs" and
 //     "Cpu Utilization" (more metric names when TargetBytes asks for volume), derived from the

@@ -38,6 +38,9 @@ type Options struct {
 	// Quirks adds every irregularity that the package comment lists; without it the archive
 	// is clean JSON Lines.
 	Quirks bool
+	// ExtraCategories adds the AmlComputeCpuGpuUtilization and AmlRunStatusChangedEvent
+	// categories.
+	ExtraCategories bool
 }
 
 // Blob is one archive blob.
@@ -146,10 +149,11 @@ func (g *generator) calibrate() {
 	metrics := float64(g.points * g.metricNames) // records per metric and hour, all names
 	for pass := 0; pass < 3; pass++ {
 		size := g.probe()
+		// Run status changes follow the jobs and utilisation the nodes, so they count with them.
 		want := [numContainers]float64{ciJob: 0.20, ciCluster: 0.35, ciMetrics: 0.45}
 		rest := perHour - size[ciAudit]
-		g.jobRate = max(0, g.jobRate*want[ciJob]*rest/max(1, size[ciJob]))
-		slots := float64(g.slots) * want[ciCluster] * rest / max(1, size[ciCluster]+size[ciNode])
+		g.jobRate = max(0, g.jobRate*want[ciJob]*rest/max(1, size[ciJob]+size[ciRunStatus]))
+		slots := float64(g.slots) * want[ciCluster] * rest / max(1, size[ciCluster]+size[ciNode]+size[ciUtilization])
 		g.slots = min(maxSlots, max(1, int(math.Round(slots))))
 		metrics = max(1, metrics*want[ciMetrics]*rest/max(1, size[ciMetrics]))
 		if metrics <= coreMetrics*maxPoints {
@@ -188,6 +192,9 @@ func (g *generator) records(ci int, res *resource, h time.Time) []record {
 	if res.kind != kindWorkspace && ci != ciMetrics {
 		return nil
 	}
+	if (ci == ciUtilization || ci == ciRunStatus) && !g.o.ExtraCategories {
+		return nil
+	}
 	var recs []record
 	switch ci {
 	case ciCluster:
@@ -200,6 +207,10 @@ func (g *generator) records(ci int, res *resource, h time.Time) []record {
 		recs = g.auditRecords(res.ws, h)
 	case ciMetrics:
 		recs = g.metricRecords(res, h)
+	case ciUtilization:
+		recs = g.utilizationRecords(res.ws, h)
+	case ciRunStatus:
+		recs = g.runStatusRecords(res.ws, h)
 	}
 	slices.SortStableFunc(recs, func(a, b record) int { return a.t.Compare(b.t) })
 	return recs
@@ -223,7 +234,7 @@ func (g *generator) run(emit func(Blob, counts) error) error {
 	prev := make(map[[2]int][]record)
 	for i := 0; i < g.o.Hours; i++ {
 		h := g.start.Add(time.Duration(i) * time.Hour)
-		for ci := 0; ci < numContainers; ci++ {
+		for _, ci := range containerOrder {
 			for _, res := range g.resources {
 				key := [2]int{ci, res.idx}
 				cur := g.records(ci, res, h)

@@ -21,7 +21,7 @@ func quirkOptions() Options {
 	return Options{
 		Seed: 24, Start: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Hours: 48,
 		Workspaces: 3, ClustersPerWorkspace: 2, JobsPerHour: 2, ClusterEventsPerHour: 2,
-		MetricsPerHour: 2, Quirks: true,
+		MetricsPerHour: 2, Quirks: true, ExtraCategories: true,
 	}
 }
 
@@ -391,7 +391,7 @@ func TestQuirks(t *testing.T) {
 	}
 	for key, hs := range hours {
 		for h := o.Start; h.Before(o.Start.Add(time.Duration(o.Hours) * time.Hour)); h = h.Add(time.Hour) {
-			if !hs[h] && !strings.Contains(key, "nodeevent") && !strings.Contains(key, "jobevent") {
+			if !hs[h] && (strings.Contains(key, "clusterevent ") || strings.Contains(key, "metrics")) {
 				found["missing hour"]++
 			}
 		}
@@ -501,6 +501,57 @@ func TestCleanHasNoQuirks(t *testing.T) {
 	}
 	if records < 300 {
 		t.Fatalf("only %d records", records)
+	}
+}
+
+// TestExtraCategories checks that run status changes follow the job events and that
+// utilisation samples name the cluster's nodes.
+func TestExtraCategories(t *testing.T) {
+	o := cleanOptions()
+	jobs := map[string]bool{}
+	runs := map[string][]string{}
+	devices := map[string]int{}
+	for _, b := range collect(t, o) {
+		lines, _ := split(t, b)
+		for _, l := range lines {
+			rec := l.rec
+			if rec == nil {
+				t.Fatalf("%s: bad line %q", b.Name, l.raw)
+			}
+			switch b.Container {
+			case "insights-logs-amlcomputejobevent":
+				id, _ := field(rec, "JobId")
+				jobs[id.(string)] = true
+			case "insights-logs-amlrunstatuschangedevent":
+				if rec["category"] != "AmlRunStatusChangedEvent" {
+					t.Fatalf("%s: category %v", b.Name, rec["category"])
+				}
+				id, _ := field(rec, "RunId")
+				status, _ := field(rec, "Status")
+				runs[id.(string)] = append(runs[id.(string)], status.(string))
+			case "insights-logs-amlcomputecpugpuutilization":
+				u, _ := field(rec, "Utilization")
+				node, _ := field(rec, "NodeId")
+				if v, ok := u.(float64); !ok || v < 0 || v > 100 || !strings.HasPrefix(node.(string), "tvmps_") {
+					t.Fatalf("%s: utilization %v of node %v", b.Name, u, node)
+				}
+				typ, _ := field(rec, "DeviceType")
+				devices[typ.(string)]++
+			}
+		}
+	}
+	if len(runs) == 0 || devices["CPU"] == 0 || devices["GPU"] == 0 {
+		t.Fatalf("%d runs, devices %v", len(runs), devices)
+	}
+	for id, statuses := range runs {
+		if !jobs[id] {
+			t.Errorf("run %s has no job events", id)
+		}
+		for _, s := range statuses {
+			if s != "Queued" && s != "Running" && s != "Completed" && s != "Failed" {
+				t.Errorf("run %s: status %q", id, s)
+			}
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -434,6 +435,87 @@ func (g *generator) auditRecords(w *workspace, h time.Time) []record {
 			{"ResultSignature", "200"},
 		}
 		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// runStatus maps a job event to the run status Azure ML reports for it.
+var runStatus = map[string]string{
+	"JobSubmitted": "Queued", "JobRunning": "Running", "JobSucceeded": "Completed", "JobFailed": "Failed",
+}
+
+// runStatusRecords are the run status changes of workspace w logged in hour h: one per job
+// event, the duplicate JobFailed excepted.
+func (g *generator) runStatusRecords(w *workspace, h time.Time) []record {
+	var recs []record
+	end := h.Add(time.Hour)
+	for back := 2; back >= 0; back-- {
+		for _, j := range g.jobs(w, h.Add(-time.Duration(back)*time.Hour)) {
+			for i, e := range j.events() {
+				if e.t.Before(h) || !e.t.Before(end) || (e.typ == "JobFailed" && !e.t.Equal(j.end)) {
+					continue
+				}
+				r := g.rng("run-status", int64(w.idx), j.key, int64(i))
+				rec := record{t: e.t.Add(time.Duration(1+r.IntN(900)) * time.Millisecond)}
+				g.style(r, &rec)
+				level := "Informational"
+				message := ""
+				if e.typ == "JobFailed" {
+					level, message = "Error", j.errMsg+j.errDetails
+				}
+				rec.top = g.logTop("AmlRunStatusChangedEvent", "Microsoft.MachineLearningServices/workspaces/runs/statuschange", level, "Succeeded",
+					g.guid("job-correlation", int64(w.idx), j.key), w.location)
+				rec.props = []kv{
+					{"RunId", j.id},
+					{"ParentRunId", ""},
+					{"RootRunId", j.id},
+					{"Status", runStatus[e.typ]},
+					{"Message", message},
+					{"TriggeringUserName", []string{"alice@contoso.com", "ml-pipeline-sp", "bob@contoso.com"}[j.key%3]},
+					{"WorkspaceId", w.guid},
+					{"WorkspaceName", w.name},
+				}
+				recs = append(recs, rec)
+			}
+		}
+	}
+	return recs
+}
+
+// utilizationRecords are the CPU and GPU utilisation of the nodes of workspace w during hour h:
+// one sample per node and device, half-way through the hour.
+func (g *generator) utilizationRecords(w *workspace, h time.Time) []record {
+	var recs []record
+	for _, c := range w.clusters {
+		at := h.Add(30 * time.Minute)
+		gpu := strings.HasPrefix(c.vm.name, "STANDARD_NC")
+		for i := 0; i < g.nodesAt(c, at); i++ {
+			r := g.rng("utilization", int64(w.idx), int64(c.idx), hourKey(h), int64(i))
+			node := g.nodeID(c, -1, int64(i))
+			devices := []struct{ id, typ, metric string }{{"", "CPU", "CpuUtilization"}}
+			if gpu {
+				devices = append(devices, struct{ id, typ, metric string }{"0", "GPU", "GpuUtilization"},
+					struct{ id, typ, metric string }{"0", "GPU", "GpuMemoryUtilization"})
+			}
+			for _, d := range devices {
+				rec := record{t: at.Add(time.Duration(r.IntN(60_000)) * time.Millisecond)}
+				g.style(r, &rec)
+				rec.top = g.logTop("AmlComputeCpuGpuUtilization", "Microsoft.MachineLearningServices/workspaces/computes/utilization", "Informational", "Succeeded",
+					g.guid("utilization-correlation", int64(w.idx), int64(c.idx), hourKey(h)), w.location)
+				rec.props = []kv{
+					{"ClusterName", c.name},
+					{"NodeId", node},
+					{"DeviceId", d.id},
+					{"DeviceType", d.typ},
+					{"MetricName", d.metric},
+					{"RunId", ""},
+					{"WorkspaceId", w.guid},
+					{"WorkspaceName", w.name},
+					{"Utilization", g.numericFloat(r, math.Round(5+r.Float64()*9400)/100)},
+				}
+				recs = append(recs, rec)
+			}
+		}
 	}
 	return recs
 }

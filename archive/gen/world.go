@@ -10,15 +10,20 @@ import (
 	"time"
 )
 
-// Containers in name order, which is the order Generate emits them in within an hour.
+// Containers. Their numbers key the random streams, so a new one goes last.
 const (
 	ciCluster = iota
 	ciNode
 	ciJob
 	ciAudit
 	ciMetrics
+	ciUtilization // only with Options.ExtraCategories
+	ciRunStatus   // only with Options.ExtraCategories
 	numContainers
 )
+
+// containerOrder is the name order, in which Generate emits the blobs of an hour.
+var containerOrder = []int{ciCluster, ciNode, ciUtilization, ciJob, ciRunStatus, ciAudit, ciMetrics}
 
 var containerNames = [numContainers]string{
 	"insights-logs-amlcomputeclusterevent",
@@ -26,6 +31,8 @@ var containerNames = [numContainers]string{
 	"insights-logs-amlcomputejobevent",
 	"insights-logs-modelschangeevent",
 	"insights-metrics-pt1m",
+	"insights-logs-amlcomputecpugpuutilization",
+	"insights-logs-amlrunstatuschangedevent",
 }
 
 var categoryNames = [numContainers]string{
@@ -34,6 +41,8 @@ var categoryNames = [numContainers]string{
 	"AmlComputeJobEvent",
 	"ModelsChangeEvent",
 	"",
+	"AmlComputeCpuGpuUtilization",
+	"AmlRunStatusChangedEvent",
 }
 
 // Resource kinds.

@@ -6,6 +6,7 @@
 //
 //	amlgen --out DIR [--seed N] [--start 2026-11-18T00:00:00Z] [--hours 192] [--workspaces 3]
 //	       [--clusters 2] [--jobs 6] [--cluster-events 4] [--metrics 60] [--size 600MiB] [--clean]
+//	       [--extra-categories]
 //
 // --clean leaves out every quirk of the real archives (clean JSON Lines, as for the benchmark);
 // --size scales the volume to about that many bytes in total, overriding --jobs,
@@ -46,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		hours = fs.Int("hours", 24, "hours of blobs per resource")
 		size  = fs.String("size", "", "scale volume to about this `size` in total (600MiB, 2GB, 123456)")
 		clean = fs.Bool("clean", false, "no quirks: clean JSON Lines only")
+		extra = fs.Bool("extra-categories", false, "also AmlComputeCpuGpuUtilization and AmlRunStatusChangedEvent")
 		o     gen.Options
 	)
 	fs.IntVar(&o.Workspaces, "workspaces", 2, "Azure ML workspaces")
@@ -72,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "amlgen: --start %q: want RFC 3339, like 2026-11-18T00:00:00Z\n", *start)
 		return 2
 	}
-	o.Seed, o.Start, o.Hours, o.Quirks = *seed, t, *hours, !*clean
+	o.Seed, o.Start, o.Hours, o.Quirks, o.ExtraCategories = *seed, t, *hours, !*clean, *extra
 	if *size != "" {
 		if o.TargetBytes, err = parseSize(*size); err != nil {
 			fmt.Fprintf(stderr, "amlgen: --size: %v\n", err)
