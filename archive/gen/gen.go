@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -15,17 +16,20 @@ var ErrOptions = errors.New("invalid generator options")
 
 // Options shape an archive. The zero value of a scale knob means its default.
 type Options struct {
+	// Seed selects the archive: the same Options give the same bytes.
 	Seed int64
 	// Start is the first hour, truncated to the hour in UTC; zero means 2026-11-24T00:00Z.
 	Start time.Time
-	// Hours is how many hourly blobs each resource gets per container; default 24.
+	// Hours is how many hours the archive covers, one blob per resource, container and hour
+	// in which the resource logged something; default 24.
 	Hours int
 	// Workspaces is the number of Azure ML workspaces; default 2. With Quirks, the metrics
 	// container also holds an online endpoint of the first workspace and a storage account.
 	Workspaces int
 	// ClustersPerWorkspace is the number of AmlCompute clusters per workspace; default 2.
 	ClustersPerWorkspace int
-	// JobsPerHour is the mean number of jobs submitted per workspace and hour; default 6.
+	// JobsPerHour is the mean number of jobs submitted per workspace in the busiest hour of
+	// the day; at night about a third as many; default 6.
 	JobsPerHour int
 	// ClusterEventsPerHour is the number of status events per cluster and hour; default 4.
 	ClusterEventsPerHour int
@@ -54,9 +58,9 @@ type Blob struct {
 
 // Stats sum up a generated archive.
 type Stats struct {
-	Blobs      int
-	EmptyBlobs int
-	Bytes      int64
+	Blobs      int              // written, empty ones included
+	EmptyBlobs int              // of size 0
+	Bytes      int64            // in all blobs
 	Records    int64            // complete records, wrapped ones included
 	BadLines   int64            // lines a reader must reject
 	Containers map[string]int64 // bytes per container
@@ -83,7 +87,8 @@ type generator struct {
 	o          Options
 	start      time.Time
 	workspaces []*workspace
-	resources  []*resource
+	resources  []*resource // workspaces first; an index keys a resource's random streams
+	byID       []*resource // the same, sorted by resource ID
 
 	jobRate     float64
 	slots       int
@@ -134,6 +139,8 @@ func newGenerator(o Options) (*generator, error) {
 		metricNames: coreMetrics,
 	}
 	g.buildWorld()
+	g.byID = slices.Clone(g.resources)
+	slices.SortFunc(g.byID, func(a, b *resource) int { return strings.Compare(a.id, b.id) })
 	if o.TargetBytes > 0 {
 		g.calibrate()
 	}
@@ -142,7 +149,8 @@ func newGenerator(o Options) (*generator, error) {
 
 // calibrate sets the rates so that the archive reaches o.TargetBytes. It measures what jobs,
 // status events and metric records cost on probe hours spread over the archive (load follows
-// the time of day), solves for the mix, then measures again and corrects once.
+// the time of day) and solves for the mix, three times over, as the costs shift a little with
+// the rates.
 func (g *generator) calibrate() {
 	perHour := float64(g.o.TargetBytes) / float64(g.o.Hours*g.o.Workspaces)
 	g.jobRate, g.slots, g.points, g.metricNames = 10, 6, 10, coreMetrics
@@ -217,8 +225,8 @@ func (g *generator) records(ci int, res *resource, h time.Time) []record {
 }
 
 // Generate produces the archive blob by blob, deterministically from o.Seed; emit is called
-// once per blob in a fixed order: hour by hour, and within an hour by container and resource
-// name. A blob whose resource logged nothing that hour is not produced, as in Azure. An error
+// once per blob in a fixed order: hour by hour, and within an hour by container name and
+// resource ID. A blob whose resource logged nothing that hour is not produced, as in Azure. An error
 // from emit stops generation and is returned.
 func Generate(o Options, emit func(Blob) error) error {
 	g, err := newGenerator(o)
@@ -235,7 +243,7 @@ func (g *generator) run(emit func(Blob, counts) error) error {
 	for i := 0; i < g.o.Hours; i++ {
 		h := g.start.Add(time.Duration(i) * time.Hour)
 		for _, ci := range containerOrder {
-			for _, res := range g.resources {
+			for _, res := range g.byID {
 				key := [2]int{ci, res.idx}
 				cur := g.records(ci, res, h)
 				b, c, ok := g.blob(ci, res, h, cur, prev[key])

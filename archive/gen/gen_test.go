@@ -177,11 +177,17 @@ func TestBlobNamesFollowLayout(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			seen := map[string]bool{}
 			end := o.Start.Add(time.Duration(o.Hours) * time.Hour)
+			var last Blob
+			var lastHour time.Time
 			for _, b := range collect(t, o) {
+				_, h := blobHour(t, b)
+				if h.Before(lastHour) || h.Equal(lastHour) && (b.Container < last.Container || b.Container == last.Container && b.Name <= last.Name) {
+					t.Errorf("%s/%s emitted after %s/%s", b.Container, b.Name, last.Container, last.Name)
+				}
+				last, lastHour = b, h
 				if !containerPattern.MatchString(b.Container) {
 					t.Errorf("container %q", b.Container)
 				}
-				_, h := blobHour(t, b)
 				if h.Before(o.Start) || !h.Before(end) {
 					t.Errorf("%s: hour %v outside [%v, %v)", b.Name, h, o.Start, end)
 				}
