@@ -88,7 +88,7 @@ type generator struct {
 	start      time.Time
 	workspaces []*workspace
 	resources  []*resource // workspaces first; an index keys a resource's random streams
-	byID       []*resource // the same, sorted by resource ID
+	byName     []*resource // the same, in the order of their blob names
 
 	jobRate     float64
 	slots       int
@@ -139,8 +139,9 @@ func newGenerator(o Options) (*generator, error) {
 		metricNames: coreMetrics,
 	}
 	g.buildWorld()
-	g.byID = slices.Clone(g.resources)
-	slices.SortFunc(g.byID, func(a, b *resource) int { return strings.Compare(a.id, b.id) })
+	g.byName = slices.Clone(g.resources)
+	// The order of the blob names of one hour, which continue the ID with "/y=".
+	slices.SortFunc(g.byName, func(a, b *resource) int { return strings.Compare(a.id+"/y=", b.id+"/y=") })
 	if o.TargetBytes > 0 {
 		g.calibrate()
 	}
@@ -225,8 +226,8 @@ func (g *generator) records(ci int, res *resource, h time.Time) []record {
 }
 
 // Generate produces the archive blob by blob, deterministically from o.Seed; emit is called
-// once per blob in a fixed order: hour by hour, and within an hour by container name and
-// resource ID. A blob whose resource logged nothing that hour is not produced, as in Azure. An error
+// once per blob in a fixed order: hour by hour, and within an hour by container and blob
+// name. A blob whose resource logged nothing that hour is not produced, as in Azure. An error
 // from emit stops generation and is returned.
 func Generate(o Options, emit func(Blob) error) error {
 	g, err := newGenerator(o)
@@ -243,7 +244,7 @@ func (g *generator) run(emit func(Blob, counts) error) error {
 	for i := 0; i < g.o.Hours; i++ {
 		h := g.start.Add(time.Duration(i) * time.Hour)
 		for _, ci := range containerOrder {
-			for _, res := range g.byID {
+			for _, res := range g.byName {
 				key := [2]int{ci, res.idx}
 				cur := g.records(ci, res, h)
 				b, c, ok := g.blob(ci, res, h, cur, prev[key])
