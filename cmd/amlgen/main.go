@@ -44,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		out   = fs.String("out", "", "write the archive under this `dir` (required)")
 		seed  = fs.Int64("seed", 1, "seed; the same seed and flags give the same bytes")
 		start = fs.String("start", "2026-11-24T00:00:00Z", "first hour, RFC 3339")
-		hours = fs.Int("hours", 24, "hours of blobs per resource")
+		hours = fs.Int("hours", 24, "hours the archive covers")
 		size  = fs.String("size", "", "scale volume to about this `size` in total (600MiB, 2GB, 123456)")
 		clean = fs.Bool("clean", false, "no quirks: clean JSON Lines only")
 		extra = fs.Bool("extra-categories", false, "also AmlComputeCpuGpuUtilization and AmlRunStatusChangedEvent")
@@ -52,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	)
 	fs.IntVar(&o.Workspaces, "workspaces", 2, "Azure ML workspaces")
 	fs.IntVar(&o.ClustersPerWorkspace, "clusters", 2, "compute clusters per workspace")
-	fs.IntVar(&o.JobsPerHour, "jobs", 6, "jobs submitted per workspace and hour, on average")
+	fs.IntVar(&o.JobsPerHour, "jobs", 6, "jobs submitted per workspace in the busiest hour; a third as many at night")
 	fs.IntVar(&o.ClusterEventsPerHour, "cluster-events", 4, "status events per cluster and hour")
 	fs.IntVar(&o.MetricsPerHour, "metrics", 60, "records per metric and hour (at most 60)")
 	fs.Usage = func() {
