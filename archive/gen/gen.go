@@ -1,0 +1,442 @@
+package gen
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrOptions is wrapped by the error for Options out of range.
+var ErrOptions = errors.New("invalid generator options")
+
+// Options shape an archive. The zero value of a scale knob means its default.
+type Options struct {
+	// Seed selects the archive: the same Options give the same bytes.
+	Seed int64
+	// Start is the first hour, truncated to the hour in UTC; zero means 2026-11-24T00:00Z.
+	Start time.Time
+	// Hours is how many hours the archive covers, one blob per resource, container and hour
+	// in which the resource logged something; default 24.
+	Hours int
+	// Workspaces is the number of Azure ML workspaces; default 2. With Quirks, the metrics
+	// container also holds an online endpoint of the first workspace and a storage account.
+	Workspaces int
+	// ClustersPerWorkspace is the number of AmlCompute clusters per workspace; default 2.
+	ClustersPerWorkspace int
+	// JobsPerHour is the mean number of jobs submitted per workspace in the busiest hour of
+	// the day; at night about a third as many; default 6.
+	JobsPerHour int
+	// ClusterEventsPerHour is the number of status events per cluster and hour; default 4.
+	ClusterEventsPerHour int
+	// MetricsPerHour is the number of records per metric, resource and hour (at most 60, one
+	// a minute, as the PT1M export writes); default 60.
+	MetricsPerHour int
+	// TargetBytes, when > 0, overrides the three rates above so that the archive holds about
+	// this many bytes: about 45 % metric records, 35 % cluster and node events, 20 % job events.
+	TargetBytes int64
+	// Quirks adds every irregularity that the package comment lists; without it the archive
+	// is clean JSON Lines.
+	Quirks bool
+	// ExtraCategories adds the AmlComputeCpuGpuUtilization and AmlRunStatusChangedEvent
+	// categories.
+	ExtraCategories bool
+}
+
+// Blob is one archive blob.
+type Blob struct {
+	Container string
+	Name      string // "resourceId=/SUBSCRIPTIONS/.../y=2026/m=11/d=25/h=13/m=00/PT1H.json"
+	// Modified is a few minutes after the end of the path hour, as for a blob that is sealed.
+	Modified time.Time
+	Data     []byte
+}
+
+// Stats sum up a generated archive.
+type Stats struct {
+	Blobs      int              // written, empty ones included
+	EmptyBlobs int              // of size 0
+	Bytes      int64            // in all blobs
+	Records    int64            // complete records, wrapped ones included
+	BadLines   int64            // lines a reader must reject
+	Containers map[string]int64 // bytes per container
+}
+
+func (s *Stats) add(b Blob, c counts) {
+	if s.Containers == nil {
+		s.Containers = make(map[string]int64)
+	}
+	s.Blobs++
+	if len(b.Data) == 0 {
+		s.EmptyBlobs++
+	}
+	s.Bytes += int64(len(b.Data))
+	s.Containers[b.Container] += int64(len(b.Data))
+	s.Records += c.records
+	s.BadLines += c.bad
+}
+
+type counts struct{ records, bad int64 }
+
+// generator holds one archive's world; every record is a pure function of it and the seed.
+type generator struct {
+	o          Options
+	start      time.Time
+	workspaces []*workspace
+	resources  []*resource // workspaces first; an index keys a resource's random streams
+	byName     []*resource // the same, in the order of their blob names
+
+	jobRate     float64
+	slots       int
+	points      int
+	metricNames int
+
+	// recordSize is the mean rendered size of a record per container so far, to size a blob's
+	// buffer once.
+	recordSize [numContainers]int
+}
+
+const (
+	coreMetrics = 9
+	maxPoints   = 60
+	maxSlots    = 1800
+)
+
+func newGenerator(o Options) (*generator, error) {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&o.Hours, 24)
+	def(&o.Workspaces, 2)
+	def(&o.ClustersPerWorkspace, 2)
+	def(&o.JobsPerHour, 6)
+	def(&o.ClusterEventsPerHour, 4)
+	def(&o.MetricsPerHour, maxPoints)
+	switch {
+	case o.Hours < 0, o.Workspaces < 0, o.ClustersPerWorkspace < 0, o.JobsPerHour < 0,
+		o.ClusterEventsPerHour < 0, o.MetricsPerHour < 0, o.TargetBytes < 0:
+		return nil, fmt.Errorf("%w: a count or size is negative", ErrOptions)
+	case o.MetricsPerHour > maxPoints:
+		return nil, fmt.Errorf("%w: MetricsPerHour %d: at most %d, one a minute", ErrOptions, o.MetricsPerHour, maxPoints)
+	case o.ClusterEventsPerHour > maxSlots:
+		return nil, fmt.Errorf("%w: ClusterEventsPerHour %d: at most %d", ErrOptions, o.ClusterEventsPerHour, maxSlots)
+	}
+	if o.Start.IsZero() {
+		o.Start = time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	}
+	g := &generator{
+		o:           o,
+		start:       o.Start.UTC().Truncate(time.Hour),
+		jobRate:     float64(o.JobsPerHour),
+		slots:       o.ClusterEventsPerHour,
+		points:      o.MetricsPerHour,
+		metricNames: coreMetrics,
+	}
+	g.buildWorld()
+	g.byName = slices.Clone(g.resources)
+	// The order of the blob names of one hour, which continue the ID with "/y=".
+	slices.SortFunc(g.byName, func(a, b *resource) int { return strings.Compare(a.id+"/y=", b.id+"/y=") })
+	if o.TargetBytes > 0 {
+		g.calibrate()
+	}
+	return g, nil
+}
+
+// calibrate sets the rates so that the archive reaches o.TargetBytes. It measures what jobs,
+// status events and metric records cost on probe hours spread over the archive (load follows
+// the time of day) and solves for the mix, three times over, as the costs shift a little with
+// the rates.
+func (g *generator) calibrate() {
+	perHour := float64(g.o.TargetBytes) / float64(g.o.Hours*g.o.Workspaces)
+	g.jobRate, g.slots, g.points, g.metricNames = 10, 6, 10, coreMetrics
+	metrics := float64(g.points * g.metricNames) // records per metric and hour, all names
+	for pass := 0; pass < 3; pass++ {
+		size := g.probe()
+		// Run status changes follow the jobs and utilisation the nodes, so they count with them.
+		want := [numContainers]float64{ciJob: 0.20, ciCluster: 0.35, ciMetrics: 0.45}
+		rest := perHour - size[ciAudit]
+		g.jobRate = max(0, g.jobRate*want[ciJob]*rest/max(1, size[ciJob]+size[ciRunStatus]))
+		slots := float64(g.slots) * want[ciCluster] * rest / max(1, size[ciCluster]+size[ciNode]+size[ciUtilization])
+		g.slots = min(maxSlots, max(1, int(math.Round(slots))))
+		metrics = max(1, metrics*want[ciMetrics]*rest/max(1, size[ciMetrics]))
+		if metrics <= coreMetrics*maxPoints {
+			g.points, g.metricNames = min(maxPoints, max(1, int(math.Round(metrics/coreMetrics)))), coreMetrics
+		} else {
+			g.points, g.metricNames = maxPoints, min(len(metricNames), int(math.Round(metrics/maxPoints)))
+		}
+		metrics = float64(g.points * g.metricNames)
+	}
+}
+
+// probe returns the mean bytes per hour of each container for the first resource, over a few
+// hours spread across the archive.
+func (g *generator) probe() [numContainers]float64 {
+	var size [numContainers]float64
+	var buf []byte
+	res := g.resources[0]
+	probes := min(g.o.Hours, 6)
+	for i := 0; i < probes; i++ {
+		h := g.start.Add(time.Duration(i*g.o.Hours/probes) * time.Hour)
+		for ci := 0; ci < numContainers; ci++ {
+			for _, rec := range g.records(ci, res, h) {
+				buf = appendRecord(buf[:0], &rec, res.id)
+				size[ci] += float64(len(buf) + 1)
+			}
+		}
+	}
+	for ci := range size {
+		size[ci] /= float64(probes)
+	}
+	return size
+}
+
+// records are the records of one container and resource whose time is in hour h.
+func (g *generator) records(ci int, res *resource, h time.Time) []record {
+	if res.kind != kindWorkspace && ci != ciMetrics {
+		return nil
+	}
+	if (ci == ciUtilization || ci == ciRunStatus) && !g.o.ExtraCategories {
+		return nil
+	}
+	var recs []record
+	switch ci {
+	case ciCluster:
+		recs = g.clusterRecords(res.ws, h)
+	case ciNode:
+		recs = g.nodeRecords(res.ws, h)
+	case ciJob:
+		recs = g.jobRecords(res.ws, h)
+	case ciAudit:
+		recs = g.auditRecords(res.ws, h)
+	case ciMetrics:
+		recs = g.metricRecords(res, h)
+	case ciUtilization:
+		recs = g.utilizationRecords(res.ws, h)
+	case ciRunStatus:
+		recs = g.runStatusRecords(res.ws, h)
+	}
+	slices.SortStableFunc(recs, func(a, b record) int { return a.t.Compare(b.t) })
+	return recs
+}
+
+// Generate produces the archive blob by blob, deterministically from o.Seed; emit is called
+// once per blob in a fixed order: hour by hour, and within an hour by container and blob
+// name. A blob whose resource logged nothing that hour is not produced, as in Azure. An error
+// from emit stops generation and is returned.
+func Generate(o Options, emit func(Blob) error) error {
+	g, err := newGenerator(o)
+	if err != nil {
+		return err
+	}
+	return g.run(func(b Blob, _ counts) error { return emit(b) })
+}
+
+func (g *generator) run(emit func(Blob, counts) error) error {
+	// The previous hour's records of each container and resource: their late ones belong
+	// in this hour's blob.
+	prev := make(map[[2]int][]record)
+	for i := 0; i < g.o.Hours; i++ {
+		h := g.start.Add(time.Duration(i) * time.Hour)
+		for _, ci := range containerOrder {
+			for _, res := range g.byName {
+				key := [2]int{ci, res.idx}
+				cur := g.records(ci, res, h)
+				b, c, ok := g.blob(ci, res, h, cur, prev[key])
+				prev[key] = cur
+				if !ok {
+					continue
+				}
+				if err := emit(b, c); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// blobName is the name of a blob inside its container (SPEC §1.1).
+func blobName(resourceID string, h time.Time) string {
+	return fmt.Sprintf("resourceId=%s/y=%04d/m=%02d/d=%02d/h=%02d/m=00/PT1H.json",
+		resourceID, h.Year(), int(h.Month()), h.Day(), h.Hour())
+}
+
+// blob assembles the blob of hour h: the late records of the previous hour, then this hour's
+// own. ok is false when there is no blob.
+func (g *generator) blob(ci int, res *resource, h time.Time, cur, prev []record) (Blob, counts, bool) {
+	p := g.plan(ci, res, h)
+	if p.missing {
+		return Blob{}, counts{}, false
+	}
+	var recs []record
+	for _, rec := range prev {
+		if rec.late {
+			recs = append(recs, rec)
+		}
+	}
+	for _, rec := range cur {
+		if !rec.late {
+			recs = append(recs, rec)
+		}
+	}
+	if p.replay {
+		recs = append(g.replayRecords(res.ws, h), recs...)
+	}
+	if len(recs) == 0 && !p.empty {
+		return Blob{}, counts{}, false
+	}
+	r := g.rng("blob", int64(ci), int64(res.idx), hourKey(h))
+	b := Blob{
+		Container: containerNames[ci],
+		Name:      blobName(res.id, h),
+		Modified:  h.Add(time.Hour + time.Duration(120+r.IntN(420))*time.Second),
+	}
+	if p.empty {
+		return b, counts{}, true
+	}
+	var c counts
+	b.Data, c = g.render(p, recs, res, ci, h)
+	if len(recs) > 0 {
+		g.recordSize[ci] = len(b.Data) / len(recs)
+	}
+	return b, c, true
+}
+
+// replayRecords are job events that arrive a day or two late: a job submitted 26 to 45 hours
+// before hour h.
+func (g *generator) replayRecords(w *workspace, h time.Time) []record {
+	r := g.rng("replay", int64(w.idx), hourKey(h))
+	then := h.Add(-time.Duration(26+r.IntN(20)) * time.Hour)
+	j := g.newJob(r, w, then, -hourKey(h))
+	var recs []record
+	for i, e := range j.events() {
+		rec := g.jobRecord(j, e.typ, e.t, g.rng("replay-event", int64(w.idx), hourKey(h), int64(i)))
+		rec.late = false
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// plan says which blob-level quirks a blob gets. They follow the hour of day, so that every
+// day of an archive has each of them.
+type plan struct {
+	missing, empty, wrapper, bom, crlf, noEOL, replay bool
+	bad                                               int // kind of bad line to add; -1: none
+}
+
+func (g *generator) plan(ci int, res *resource, h time.Time) plan {
+	p := plan{bad: -1}
+	if !g.o.Quirks {
+		return p
+	}
+	hod, d, ri, c, w := int64(h.Hour()), dayKey(h), int64(res.idx), int64(ci), int64(len(g.workspaces))
+	p.missing = (ci == ciCluster && hod == 14 && ri == w-1) ||
+		(ci == ciMetrics && hod == 4 && ri == 0) ||
+		(ci == ciJob && hod == (5+d)%24 && ri == 1%w)
+	p.empty = (ci == ciNode && hod == 9 && ri == w-1) || (ci == ciAudit && hod == 17 && ri == 0)
+	p.wrapper = (ci == ciJob && hod == 3 && ri == d%w) ||
+		(ci == ciMetrics && hod == 15 && ri == (d+1)%w) ||
+		(ci == ciCluster && hod == 10 && ri == (d+2)%w)
+	p.bom = (hod+ri+c+d)%10 == 4
+	p.crlf = (hod*3+ri+c+d)%8 == 1
+	p.noEOL = (hod+2*ri+c)%6 == 2
+	if (hod*7+ri*3+c+d)%9 == 0 {
+		p.bad = int((hod + ri + c + d) % numBadKinds)
+	}
+	p.replay = ci == ciJob && hod == 2 && ri == d%w && res.kind == kindWorkspace
+	return p
+}
+
+// render writes the records as the blob's bytes, with the blob's quirks.
+func (g *generator) render(p plan, recs []record, res *resource, ci int, h time.Time) ([]byte, counts) {
+	r := g.rng("render", int64(ci), int64(res.idx), hourKey(h))
+	eol := "\n"
+	if p.crlf {
+		eol = "\r\n"
+	}
+	b := make([]byte, 0, len(recs)*(g.recordSize[ci]+g.recordSize[ci]/8+64))
+	if p.bom {
+		b = append(b, 0xEF, 0xBB, 0xBF)
+	}
+	c := counts{records: int64(len(recs))}
+	if p.wrapper {
+		// The format before November 2018: one JSON object per blob.
+		b = append(b, `{"records": [`...)
+		b = append(b, eol...)
+		for i := range recs {
+			b = appendRecord(b, &recs[i], res.id)
+			if i < len(recs)-1 {
+				b = append(b, ',')
+			}
+			b = append(b, eol...)
+		}
+		b = append(b, "]}"...)
+		return append(b, eol...), c
+	}
+	badAt := -1
+	if p.bad >= 0 {
+		badAt = r.IntN(len(recs) + 1)
+		c.bad = 1
+	}
+	writeBad := func() {
+		b = append(b, badLine(p.bad, r, h, res.id, categoryNames[ci])...)
+		b = append(b, eol...)
+	}
+	for i := range recs {
+		if i == badAt {
+			writeBad()
+		}
+		if g.o.Quirks && r.IntN(100) < 2 {
+			b = append(b, []string{"", "   ", "\t"}[r.IntN(3)]...)
+			b = append(b, eol...)
+		}
+		pad := g.o.Quirks && r.IntN(100) < 3
+		if pad {
+			b = append(b, "  "...)
+		}
+		b = appendRecord(b, &recs[i], res.id)
+		if pad {
+			b = append(b, " \t"...)
+		}
+		// Never drop the newline after a bad line: whether such a line is incomplete or
+		// rejected depends on whether the blob is sealed.
+		if i < len(recs)-1 || !p.noEOL || badAt == len(recs) {
+			b = append(b, eol...)
+		}
+	}
+	if badAt == len(recs) {
+		writeBad()
+	}
+	return b, c
+}
+
+// WriteDir writes the archive under dir in the archive layout (<dir>/<container>/<name>),
+// setting each file's modification time to Blob.Modified.
+func WriteDir(o Options, dir string) (Stats, error) {
+	g, err := newGenerator(o)
+	if err != nil {
+		return Stats{}, err
+	}
+	var st Stats
+	err = g.run(func(b Blob, c counts) error {
+		path := filepath.Join(dir, b.Container, filepath.FromSlash(b.Name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("create folder for %s/%s: %w", b.Container, b.Name, err)
+		}
+		if err := os.WriteFile(path, b.Data, 0o644); err != nil {
+			return fmt.Errorf("write %s/%s: %w", b.Container, b.Name, err)
+		}
+		if err := os.Chtimes(path, b.Modified, b.Modified); err != nil {
+			return fmt.Errorf("set mtime of %s/%s: %w", b.Container, b.Name, err)
+		}
+		st.add(b, c)
+		return nil
+	})
+	return st, err
+}

@@ -1,0 +1,188 @@
+package gen
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// metricNames are Azure ML workspace platform metrics by their REST names. The first nine are
+// always exported; the rest only add volume when a large archive is asked for.
+var metricNames = []string{
+	"Quota Utilization Percentage",
+	"Model Deploy Failed",
+	"Unusable Nodes",
+	"Active Nodes",
+	"Idle Nodes",
+	"Completed Runs",
+	"Failed Runs",
+	"Started Runs",
+	"Cpu Utilization",
+	"Active Cores", "Idle Cores", "Total Nodes", "Total Cores", "Unusable Cores", "Preempted Nodes",
+	"Preempted Cores", "Leaving Nodes", "Leaving Cores", "Cancelled Runs", "Cancel Requested Runs",
+	"Not Responding Runs", "Queued Runs", "Preparing Runs", "Provisioning Runs", "Running Runs",
+	"Finalizing Runs", "Errors", "Warnings", "Model Register Succeeded", "Model Register Failed",
+	"Model Deploy Started", "Model Deploy Succeeded", "Gpu Utilization", "Cpu Memory Utilization",
+	"Gpu Memory Utilization", "Disk Used Megabytes",
+}
+
+// counted are the metrics that count events; a minute without events exports no record.
+var counted = map[string]bool{
+	"Model Deploy Failed": true, "Unusable Nodes": true, "Completed Runs": true,
+	"Failed Runs": true, "Started Runs": true,
+}
+
+// metricPoint is one record of a metric: the aggregate of its samples in one minute.
+type metricPoint struct {
+	count, total, minimum, maximum float64
+}
+
+func single(v float64) metricPoint { return metricPoint{1, v, v, v} }
+
+func (p *metricPoint) add(v float64) {
+	if p.count == 0 || v < p.minimum {
+		p.minimum = v
+	}
+	if p.count == 0 || v > p.maximum {
+		p.maximum = v
+	}
+	p.count++
+	p.total += v
+}
+
+// metricRecords are the platform metrics of resource res for hour h: g.points records per
+// metric, at whole minutes.
+func (g *generator) metricRecords(res *resource, h time.Time) []record {
+	r := g.rng("metrics", int64(res.idx), hourKey(h))
+	switch res.kind {
+	case kindEndpoint:
+		return g.simpleMetrics(r, h, map[string]func() float64{
+			"RequestsPerMinute": func() float64 { return float64(200 + r.IntN(900)) },
+			"RequestLatency":    func() float64 { return math.Round(200+r.Float64()*1800) / 10 },
+		}, []string{"RequestsPerMinute", "RequestLatency"})
+	case kindForeign:
+		return g.simpleMetrics(r, h, map[string]func() float64{
+			"Transactions": func() float64 { return float64(1000 + r.IntN(9000)) },
+			"Ingress":      func() float64 { return float64(1e6 + r.IntN(9e6)) },
+		}, []string{"Transactions", "Ingress"})
+	}
+	w := res.ws
+	points := g.points
+	step := time.Hour / time.Duration(points)
+
+	// Runs started, completed and failed per point, from the jobs' own events.
+	started, completed, failed := make([]float64, points), make([]float64, points), make([]float64, points)
+	for back := 2; back >= 0; back-- {
+		for _, j := range g.jobs(w, h.Add(-time.Duration(back)*time.Hour)) {
+			for _, e := range j.events() {
+				if e.t.Before(h) || !e.t.Before(h.Add(time.Hour)) {
+					continue
+				}
+				i := int(e.t.Sub(h) / step)
+				switch e.typ {
+				case "JobRunning":
+					started[i]++
+				case "JobSucceeded":
+					completed[i]++
+				case "JobFailed":
+					if e.t.Equal(j.end) {
+						failed[i]++
+					}
+				}
+			}
+		}
+	}
+	deployPoint := -1
+	if g.deployFailedHour(w, h) {
+		deployPoint = r.IntN(points)
+	}
+	unusable := g.unusableHour(w, h)
+
+	var recs []record
+	for i := 0; i < points; i++ {
+		t := h.Add(time.Duration(i) * step).Truncate(time.Minute)
+		var quota, active, idle, cores metricPoint
+		for _, c := range w.clusters {
+			n := g.nodesAt(c, t)
+			quota.add(100 * float64(n*c.vm.cores) / float64(c.quota))
+			active.add(float64(n))
+			idle.add(float64(r.IntN(min(n, 2) + 1)))
+			cores.add(float64(n * c.vm.cores))
+		}
+		values := map[string]metricPoint{
+			"Quota Utilization Percentage": quota,
+			"Model Deploy Failed":          single(float64(btoi(i == deployPoint))),
+			"Unusable Nodes":               single(float64(btoi(unusable) * (1 + r.IntN(2)))),
+			"Active Nodes":                 active,
+			"Idle Nodes":                   idle,
+			"Completed Runs":               single(completed[i]),
+			"Failed Runs":                  single(failed[i]),
+			"Started Runs":                 single(started[i]),
+			"Active Cores":                 cores,
+		}
+		for _, name := range metricNames[:g.metricNames] {
+			p, ok := values[name]
+			if !ok {
+				p = single(math.Round(r.Float64()*9500) / 100)
+			}
+			if counted[name] && p.total == 0 {
+				continue // a count with nothing to count has no data point, so no record
+			}
+			recs = append(recs, g.metricRecord(r, t, name, p))
+		}
+	}
+	return recs
+}
+
+// nodesAt is the node count of cluster c at time t: that of its last status event before t.
+func (g *generator) nodesAt(c *cluster, t time.Time) int {
+	h := t.Truncate(time.Hour)
+	for k := g.slots - 1; k >= 0; k-- {
+		if !g.slotTime(c, h, k).After(t) {
+			return g.nodes(c, h, k)
+		}
+	}
+	return g.nodes(c, h.Add(-time.Hour), g.slots-1)
+}
+
+func (g *generator) simpleMetrics(r *rand.Rand, h time.Time, value map[string]func() float64, names []string) []record {
+	points := g.points
+	var recs []record
+	for i := 0; i < points; i++ {
+		t := h.Add(time.Duration(i) * time.Hour / time.Duration(points)).Truncate(time.Minute)
+		for _, name := range names {
+			recs = append(recs, g.metricRecord(r, t, name, single(value[name]())))
+		}
+	}
+	return recs
+}
+
+func (g *generator) metricRecord(r *rand.Rand, t time.Time, name string, p metricPoint) record {
+	rec := record{t: t, metric: true}
+	g.style(r, &rec)
+	rec.flatten, rec.split, rec.keyCase, rec.extra = false, false, casePascal, false
+	avg := 0.0
+	if p.count > 0 {
+		avg = p.total / p.count
+	}
+	num := func(f float64) any {
+		f = math.Round(f*1e6) / 1e6
+		if g.o.Quirks && r.IntN(100) < 3 {
+			return formatFloat(f)
+		}
+		return f
+	}
+	if g.o.Quirks && r.IntN(100) < 3 {
+		name = strings.ToLower(name)
+	}
+	rec.top = []kv{
+		{"count", num(p.count)},
+		{"total", num(p.total)},
+		{"minimum", num(p.minimum)},
+		{"maximum", num(p.maximum)},
+		{"average", num(avg)},
+	}
+	rec.props = []kv{{"metricName", name}, {"timeGrain", "PT1M"}}
+	return rec
+}
