@@ -12,7 +12,7 @@ import (
 
 // fetchCounts sums up one fetch.
 type fetchCounts struct {
-	Listed, Downloaded, Skipped, Gone, Unrecognised, Bytes int64
+	Listed, Downloaded, Skipped, Gone, Unrecognised, Unsafe, Bytes int64
 }
 
 // FetchOptions are the flags of `amlmon fetch`.
@@ -93,9 +93,9 @@ func reportFetch(w io.Writer, log *slog.Logger, c fetchCounts, d time.Duration) 
 	mib, _ := rates(c.Bytes, 0, d)
 	log.Info("fetch finished", "blobs_listed", c.Listed, "blobs_downloaded", c.Downloaded,
 		"blobs_skipped", c.Skipped, "blobs_gone", c.Gone, "blobs_unrecognised", c.Unrecognised,
-		"bytes", c.Bytes, "duration", d.Round(time.Millisecond).String(), "mib_per_s", fmt.Sprintf("%.2f", mib))
-	fmt.Fprintf(w, "Blobs:    %d listed, %d downloaded, %d skipped (unchanged), %d gone, %d unrecognised\n",
-		c.Listed, c.Downloaded, c.Skipped, c.Gone, c.Unrecognised)
+		"blobs_unsafe", c.Unsafe, "bytes", c.Bytes, "duration", d.Round(time.Millisecond).String(), "mib_per_s", fmt.Sprintf("%.2f", mib))
+	fmt.Fprintf(w, "Blobs:    %d listed, %d downloaded, %d skipped (unchanged), %d gone, %d unrecognised, %d with unsafe names (not copied)\n",
+		c.Listed, c.Downloaded, c.Skipped, c.Gone, c.Unrecognised, c.Unsafe)
 	fmt.Fprintf(w, "Bytes:    %s downloaded\n", formatBytes(c.Bytes))
 	fmt.Fprintf(w, "Time:     %s, %.2f MiB/s\n", d.Round(time.Millisecond), mib)
 }

@@ -57,7 +57,7 @@ type SourceOptions struct {
 
 // AddFlags registers --source, --workspace and --category.
 func (o *SourceOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Source, "source", "", "the archive: a local directory, https://<account>.blob.core.windows.net, az://<account>, or a connection string (default $AZURE_STORAGE_CONNECTION_STRING)")
+	fs.StringVar(&o.Source, "source", "", "the archive: a local directory, https://<account>.blob.core.windows.net, az://<account>, or a connection string (default $AZURE_STORAGE_CONNECTION_STRING, else az://$AZURE_STORAGE_ACCOUNT)")
 	fs.StringSliceVar(&o.Workspaces, "workspace", nil, "only these workspaces: names or resource-ID prefixes (repeatable, or comma-separated)")
 	fs.StringSliceVar(&o.Categories, "category", nil, `only these log categories, e.g. AmlComputeJobEvent, or "metrics" (repeatable, or comma-separated)`)
 }
@@ -69,6 +69,9 @@ func (o *SourceOptions) open(st *streams, log *slog.Logger) (archive.Source, str
 	src := strings.TrimSpace(o.Source)
 	if src == "" {
 		src = env("AZURE_STORAGE_CONNECTION_STRING")
+	}
+	if src == "" && env("AZURE_STORAGE_ACCOUNT") != "" {
+		src = "az://" + env("AZURE_STORAGE_ACCOUNT")
 	}
 	if src == "" {
 		return nil, "", usagef("no archive given; type --source DIR, --source az://<account>, or set AZURE_STORAGE_CONNECTION_STRING")

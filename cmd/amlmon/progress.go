@@ -27,7 +27,9 @@ type tracker struct {
 	bytes       int64
 	records     int64
 	listingDone bool
-	errs        []string
+	// fetching: the blobs are downloaded, not converted, so there are no records to count.
+	fetching bool
+	errs     []string
 }
 
 func newTracker(start time.Time) *tracker { return &tracker{start: start} }
@@ -62,6 +64,7 @@ func (t *tracker) blobDone(d transform.Done) {
 func (t *tracker) fetched(b archive.Blob, action string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.fetching = true
 	t.listed++
 	t.done++
 	if action == "downloaded" {
@@ -82,6 +85,7 @@ type snapshot struct {
 	TotalKnown     bool
 	Bytes, Records int64
 	Elapsed        time.Duration
+	Fetching       bool
 }
 
 func (t *tracker) snapshot(now time.Time) snapshot {
@@ -89,7 +93,7 @@ func (t *tracker) snapshot(now time.Time) snapshot {
 	defer t.mu.Unlock()
 	return snapshot{
 		Done: t.done, Listed: t.listed, TotalKnown: t.listingDone,
-		Bytes: t.bytes, Records: t.records, Elapsed: now.Sub(t.start),
+		Bytes: t.bytes, Records: t.records, Elapsed: now.Sub(t.start), Fetching: t.fetching,
 	}
 }
 
@@ -111,6 +115,13 @@ func (s snapshot) recordsPerSecond() float64 {
 
 // line is the one-line progress shown at a terminal.
 func (s snapshot) line() string {
+	if s.Fetching {
+		var mib float64
+		if s.Elapsed > 0 {
+			mib = float64(s.Bytes) / (1 << 20) / s.Elapsed.Seconds()
+		}
+		return fmt.Sprintf("blobs %d  %s  %.1f MiB/s", s.Done, formatBytes(s.Bytes), mib)
+	}
 	total := fmt.Sprintf("%d+", s.Listed)
 	if s.TotalKnown {
 		total = fmt.Sprint(s.Listed)

@@ -42,9 +42,13 @@ func TestTrackerFetch(t *testing.T) {
 	tr := newTracker(time.Now())
 	tr.fetched(archive.Blob{Size: 2048}, "downloaded")
 	tr.fetched(archive.Blob{Size: 4096}, "skipped")
-	s := tr.snapshot(time.Now())
+	s := tr.snapshot(tr.start.Add(2 * time.Second))
 	if s.Done != 2 || s.Listed != 2 || s.Bytes != 2048 {
 		t.Errorf("snapshot = %+v", s)
+	}
+	s.Bytes = 3 << 20
+	if got, want := s.line(), "blobs 2  3.0 MiB  1.5 MiB/s"; got != want {
+		t.Errorf("fetch line %q, want %q", got, want)
 	}
 }
 
