@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -207,7 +208,8 @@ func dispatch(ctx context.Context, args []string, st *streams) error {
 		return usagef("%s: unexpected argument %q; every option is a flag (--name value)\nRun 'amlmon %s --help' for the flags and examples.", c.name, fs.Arg(0), c.name)
 	}
 	err := opts.Run(ctx, st, fs.Args())
-	if u, ok := err.(*usageError); ok {
+	var u *usageError
+	if errors.As(err, &u) {
 		return usagef("%s: %s\nRun 'amlmon %s --help' for the flags and examples.", c.name, u.msg, c.name)
 	}
 	return err

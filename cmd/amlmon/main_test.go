@@ -231,10 +231,16 @@ func TestQueryExplainReadsStdin(t *testing.T) {
 	}
 }
 
-func TestQueryMissingLakeFails(t *testing.T) {
-	code, _, stderr := runCmd(t, "", "query", "--lake", t.TempDir()+"/none", "SELECT 1")
-	if code != exitFailed || !strings.Contains(stderr, "amlmon sync") {
-		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+func TestMissingLakeFails(t *testing.T) {
+	missing := t.TempDir() + "/none"
+	for _, args := range [][]string{
+		{"query", "--lake", missing, "SELECT 1"},
+		{"report", "--lake", missing, "--out", t.TempDir(), "--date", "2026-11-24", "--now", "2026-11-25T00:00:00Z"},
+	} {
+		code, _, stderr := runCmd(t, "", args...)
+		if code != exitFailed || !strings.Contains(stderr, "amlmon sync") {
+			t.Errorf("%s: exit %d, stderr:\n%s", args[0], code, stderr)
+		}
 	}
 }
 

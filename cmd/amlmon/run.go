@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -156,6 +157,9 @@ func (o *ReportOptions) Run(ctx context.Context, st *streams, _ []string) error 
 	d, err := reportDay(o.Date, now())
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(o.Lake); err != nil {
+		return fmt.Errorf("open lake %s: %w (fill it first with amlmon sync or run)", o.Lake, err)
 	}
 	log := o.Common.logger(st.stderr)
 	rules, err := o.Report.rules()
