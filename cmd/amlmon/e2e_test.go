@@ -25,14 +25,14 @@ func TestMain(m *testing.M) { os.Exit(azuritetest.Main(m)) }
 const e2eDay = "2026-11-24"
 
 // e2eArchive writes a generated archive with every quirk around the report day: from the day
-// before to two days after, so that late blobs exist.
+// before to the day after, so that late blobs exist.
 func e2eArchive(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := gen.WriteDir(gen.Options{
 		Seed:   7,
 		Start:  time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
-		Hours:  96,
+		Hours:  72,
 		Quirks: true,
 	}, dir)
 	if err != nil {
