@@ -150,6 +150,11 @@ func TestEnvironmentFeedsFlags(t *testing.T) {
 		t.Errorf("env not applied: log format %q now %v", o.Common.LogFormat, o.Common.Now)
 	}
 
+	s := parseWithEnv(t, "sync", env).(*SyncOptions)
+	if got := strings.Join(s.Source.Workspaces, "|"); got != "ws-a|ws-b" {
+		t.Errorf("sync Workspaces = %q, want both of AMLMON_WORKSPACE", got)
+	}
+
 	q := parseWithEnv(t, "query", env, "SELECT 1").(*QueryOptions)
 	if q.Out != "" {
 		t.Errorf("query --out took AMLMON_OUT (%q), a directory meant for run and report", q.Out)

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -34,20 +37,29 @@ func TestRedactSource(t *testing.T) {
 	}
 }
 
-// A connection string given as --source never reaches stderr, even when opening it fails.
+// A connection string given as --source never reaches stdout or stderr, even when the
+// account refuses it. The account is a local server that answers every call as Azure Storage
+// answers a wrong key, at once and without retries.
 func TestConnectionStringNotPrinted(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-ms-error-code", "AuthenticationFailed")
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request.</Message></Error>`)
+	}))
+	defer srv.Close()
 	const secret = "c2VjcmV0LWtleS10aGF0LW11c3Qtbm90LWxlYWs="
-	cs := "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + secret + ";BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;"
+	cs := "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + secret + ";BlobEndpoint=" + srv.URL + "/devstoreaccount1;"
 	code, stdout, stderr := runCmd(t, "", "sync", "--source", cs, "--lake", t.TempDir(), "--log-level", "debug")
-	if code == exitOK {
-		t.Fatalf("sync from a closed port succeeded")
+	if code != exitFailed {
+		t.Fatalf("sync from an account that refuses the key: exit %d, want %d\n%s", code, exitFailed, stderr)
 	}
 	if strings.Contains(stdout+stderr, secret) {
 		t.Errorf("the account key leaked:\n%s%s", stdout, stderr)
 	}
 	t.Setenv("AZURE_STORAGE_CONNECTION_STRING", cs)
-	_, stdout, stderr = runCmd(t, "", "sync", "--lake", t.TempDir(), "--log-format", "json")
-	if strings.Contains(stdout+stderr, secret) {
-		t.Errorf("the account key leaked:\n%s%s", stdout, stderr)
+	code, stdout, stderr = runCmd(t, "", "sync", "--lake", t.TempDir(), "--log-format", "json")
+	if code != exitFailed || strings.Contains(stdout+stderr, secret) {
+		t.Errorf("exit %d; the account key must not show:\n%s%s", code, stdout, stderr)
 	}
 }
