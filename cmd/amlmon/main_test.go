@@ -238,6 +238,10 @@ func TestQueryExplainReadsStdin(t *testing.T) {
 
 func TestMissingLakeFails(t *testing.T) {
 	missing := t.TempDir() + "/none"
+	code, _, stderr := runCmd(t, "", "sync", "--source", missing, "--lake", t.TempDir())
+	if code != exitFailed || !strings.Contains(stderr, "az://<account>") {
+		t.Errorf("sync from a missing directory: exit %d, stderr:\n%s", code, stderr)
+	}
 	for _, args := range [][]string{
 		{"query", "--lake", missing, "SELECT 1"},
 		{"report", "--lake", missing, "--out", t.TempDir(), "--date", "2026-11-24", "--now", "2026-11-25T00:00:00Z"},

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -78,6 +81,14 @@ func (o *SourceOptions) open(st *streams, log *slog.Logger) (archive.Source, str
 	}
 	name := redactSource(src)
 	if !isAzureSource(src) {
+		if _, err := os.Stat(src); err != nil {
+			// The path error repeats src, which may be a mistyped secret: name it redacted.
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, name, fmt.Errorf("open archive %s: %w (--source is a local directory, or az://<account> for a storage account)", name, err)
+		}
 		s, err := newDir(src)
 		if err != nil {
 			return nil, name, fmt.Errorf("open archive %s: %w", name, err)
