@@ -245,3 +245,14 @@ func TestFetchThenSyncEqualsDirectSync(t *testing.T) {
 	}
 	sameReports(t, "fetched copy against Azurite", sync(cs), sync(copyDir))
 }
+
+func TestInterruptedSyncExitsOne(t *testing.T) {
+	arc := e2eArchive(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"sync", "--source", arc, "--lake", t.TempDir(), "--progress", "never"}, nil, &out, &errb)
+	if code != exitFailed || !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("exit %d, stderr:\n%s", code, errb.String())
+	}
+}
