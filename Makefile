@@ -5,10 +5,17 @@ AZURITE := .ci/node_modules/.bin/azurite-blob
 # Tests start their own in-memory Azurite from here, on a free loopback port, and stop it.
 export AMLMON_AZURITE_BIN := $(abspath $(AZURITE))
 
+# What `amlmon version` reports; override on the command line for a release build.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
+DEMO_DAY := 2026-11-24
+
 .PHONY: build test demo bench lint clean
 
 build:
-	$(GO) build -o $(BIN) ./cmd/amlmon
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/amlmon
 
 $(AZURITE): .ci/package.json .ci/package-lock.json
 	cd .ci && npm ci --no-audit --no-fund --loglevel=error
@@ -17,6 +24,17 @@ $(AZURITE): .ci/package.json .ci/package-lock.json
 test: $(AZURITE)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+# The nightly job on the sample archive, with "now" pinned to the morning after the day.
+demo: build
+	$(BIN) run --source testdata/archive --lake demo/lake --out demo/reports \
+		--date $(DEMO_DAY) --now 2026-11-25T12:00:00Z
+	@echo
+	@echo "The report: demo/reports/$(DEMO_DAY)/report.md"
+
+# Every Go benchmark of the module; the unit tests are skipped (-run '^$$').
+bench: $(AZURITE)
+	$(GO) test -count=1 -run '^$$' -bench . -benchmem ./...
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

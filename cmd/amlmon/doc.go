@@ -1,0 +1,46 @@
+// Command amlmon reads the Azure Monitor diagnostic archive of Azure Machine Learning
+// workspaces (hourly JSON blobs in a storage account, or a local copy of one), converts it into
+// a typed, Hive-partitioned Parquet lake, and writes a daily report on job failures, quota
+// usage, node churn and alert rules.
+//
+// Usage:
+//
+//	amlmon run    --source SRC --lake DIR --out DIR [--date YYYY-MM-DD]
+//	amlmon sync   --source SRC --lake DIR [--date D | --from D --to D]
+//	amlmon report --lake DIR --out DIR [--date D]
+//	amlmon query  --lake DIR [--format table|csv|json|markdown] [--out FILE] [--explain] QUERY | -
+//	amlmon fetch  --source SRC --to DIR [--date D | --from D --to D]
+//	amlmon version
+//
+// SRC is a local directory with the archive layout, https://<account>.blob.core.windows.net,
+// az://<account>, or a connection string; with no --source, AZURE_STORAGE_CONNECTION_STRING.
+// Credentials come from AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT with
+// AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, or the default Azure credential chain
+// (managed identity, workload identity, az login). They never appear in logs or errors.
+//
+// run is the nightly job. Its day D defaults to yesterday (UTC); it syncs the path hours
+// [D-7 00:00, min(D+3 00:00, now+1h)), so that records that land up to 48 hours late and the
+// week the report looks back on are in the lake, and then writes <out>/<D>/report.md, the
+// CSV files and summary.json. Running it again, or late, is safe; a second run or sync on a
+// lake in use is refused.
+//
+// For fetch, --to is the directory unless its value is a date, which ends the range: both
+// "fetch --to ./archive --date 2026-11-24" and "fetch --to ./archive --from 2026-11-20 --to
+// 2026-11-24" work. --dir and --until are the unambiguous spellings.
+//
+// Every flag can also be set from an environment variable named after it (--log-format from
+// AMLMON_LOG_FORMAT, --lake from AMLMON_LAKE); a flag given on the command line wins. The
+// --out of query, a file rather than a directory, is AMLMON_QUERY_OUT.
+//
+// Examples:
+//
+//	amlmon run --source az://mystorageacct --lake /data/lake --out /data/reports
+//	amlmon run --source testdata/archive --lake demo/lake --out demo/reports \
+//	    --date 2026-11-24 --now 2026-11-25T12:00:00Z
+//	amlmon sync --source ./archive --lake ./lake --from 2026-11-17 --to 2026-11-23
+//	amlmon query --lake ./lake --format csv "AmlComputeJobEvent | where EventType == 'JobFailed'"
+//	amlmon fetch --source az://mystorageacct --to ./archive --date 2026-11-24
+//
+// Exit status: 0 success; 1 the job could not finish; 2 usage error; 3 finished, but alerts
+// fired (only with --fail-on-alert).
+package main

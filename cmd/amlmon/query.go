@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/amlmon/amlmon/reports"
+)
+
+// QueryOptions are the flags of `amlmon query`.
+type QueryOptions struct {
+	Common  CommonOptions
+	Lake    string
+	Format  string
+	Out     string
+	Explain bool
+}
+
+// AddFlags registers the flags of query.
+func (o *QueryOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Lake, "lake", "", "the lake directory")
+	fs.StringVar(&o.Format, "format", "table", "output format: "+strings.Join(queryFormats(), ", "))
+	fs.StringVar(&o.Out, "out", "", "write the rows to this file instead of stdout")
+	// --out is a file here but a directory for run and report: one AMLMON_OUT cannot serve both.
+	bindEnv(fs, "out", "AMLMON_QUERY_OUT")
+	fs.BoolVar(&o.Explain, "explain", false, "print the SQL that a KQL query becomes, without running it")
+	o.Common.AddFlags(fs)
+}
+
+// Run runs one query over the lake.
+func (o *QueryOptions) Run(ctx context.Context, st *streams, args []string) error {
+	if len(args) == 0 {
+		return usagef(`no query given; type it after the flags, e.g. "SELECT count(*) FROM AmlComputeJobEvent", or - to read it from stdin`)
+	}
+	format := strings.ToLower(o.Format)
+	if !slices.Contains(queryFormats(), format) {
+		return usagef("--format %q: type one of %s", o.Format, strings.Join(queryFormats(), ", "))
+	}
+	q, err := queryText(args, st.stdin)
+	if err != nil {
+		return err
+	}
+	now := o.Common.clock()
+	sql := q
+	if isKQL(q) {
+		sql, err = translateKQL(q, now())
+		if err != nil {
+			return fmt.Errorf("translate KQL: %w", err)
+		}
+	}
+	if o.Explain {
+		_, err := fmt.Fprintln(st.stdout, strings.TrimSpace(sql))
+		return err
+	}
+	if o.Lake == "" {
+		return usagef("no lake given; type --lake DIR (the folder that sync filled)")
+	}
+	if _, err := os.Stat(o.Lake); err != nil {
+		return fmt.Errorf("open lake %s: %w (fill it first with amlmon sync or run)", o.Lake, err)
+	}
+	log := o.Common.logger(st.stderr)
+	db, err := reports.Open(ctx, o.Lake)
+	if err != nil {
+		return fmt.Errorf("open lake %s: %w", o.Lake, err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, sql)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	defer rows.Close()
+	return writeQueryRows(o.Out, st.stdout, func(w io.Writer) error {
+		n, err := writeRows(w, format, rows)
+		if err != nil {
+			return fmt.Errorf("write %s rows: %w", format, err)
+		}
+		log.Debug("query done", "rows", n)
+		return nil
+	})
+}
+
+// queryText joins the query's arguments; a lone "-" reads it from stdin.
+func queryText(args []string, stdin io.Reader) (string, error) {
+	if len(args) == 1 && args[0] == "-" {
+		if stdin == nil {
+			return "", usagef("query - reads stdin, but there is none; type the query as an argument")
+		}
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return "", fmt.Errorf("read the query from stdin: %w", err)
+		}
+		args = []string{string(b)}
+	}
+	q := strings.TrimSpace(strings.Join(args, " "))
+	if q == "" {
+		return "", usagef("the query is empty; type SQL or KQL")
+	}
+	return q, nil
+}
+
+// writeQueryRows runs write on stdout, or on the file path when one is given, and reports the
+// error of closing the file, where a full disk shows.
+func writeQueryRows(path string, stdout io.Writer, write func(io.Writer) error) error {
+	if path == "" {
+		return write(stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	werr := write(f)
+	cerr := f.Close()
+	if werr != nil {
+		return werr
+	}
+	if cerr != nil {
+		return fmt.Errorf("close %s: %w", path, cerr)
+	}
+	return nil
+}

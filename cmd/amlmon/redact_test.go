@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestRedactSource(t *testing.T) {
+	const key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+	for _, tc := range []struct{ in, want string }{
+		{"./testdata/archive", "./testdata/archive"},
+		{"/data/archive", "/data/archive"},
+		{"az://mystorageacct", "az://mystorageacct"},
+		{"https://acct.blob.core.windows.net", "https://acct.blob.core.windows.net"},
+		{"https://acct.blob.core.windows.net/?sv=2022-11-02&ss=b&sig=SECRET%3D", "https://acct.blob.core.windows.net/?REDACTED"},
+		{"https://user:SECRET@acct.blob.core.windows.net/", "https://acct.blob.core.windows.net/"},
+		{"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + key + ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;",
+			"connection string (AccountName=devstoreaccount1;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1)"},
+		{"BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=2022-11-02&sig=SECRET",
+			"connection string (BlobEndpoint=https://acct.blob.core.windows.net/)"},
+		{"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=SECRET;EndpointSuffix=core.windows.net",
+			"connection string (AccountName=acct)"},
+		{"UseDevelopmentStorage=true", "connection string ()"},
+	} {
+		got := redactSource(tc.in)
+		if got != tc.want {
+			t.Errorf("redactSource(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+		for _, secret := range []string{"SECRET", key, "sig="} {
+			if strings.Contains(got, secret) {
+				t.Errorf("redactSource(%q) = %q keeps a secret", tc.in, got)
+			}
+		}
+	}
+}
+
+// A connection string given as --source never reaches stdout or stderr, even when the
+// account refuses it. The account is a local server that answers every call as Azure Storage
+// answers a wrong key, at once and without retries.
+func TestConnectionStringNotPrinted(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-ms-error-code", "AuthenticationFailed")
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request.</Message></Error>`)
+	}))
+	defer srv.Close()
+	const secret = "c2VjcmV0LWtleS10aGF0LW11c3Qtbm90LWxlYWs="
+	cs := "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + secret + ";BlobEndpoint=" + srv.URL + "/devstoreaccount1;"
+	code, stdout, stderr := runCmd(t, "", "sync", "--source", cs, "--lake", t.TempDir(), "--log-level", "debug")
+	if code != exitFailed {
+		t.Fatalf("sync from an account that refuses the key: exit %d, want %d\n%s", code, exitFailed, stderr)
+	}
+	if strings.Contains(stdout+stderr, secret) {
+		t.Errorf("the account key leaked:\n%s%s", stdout, stderr)
+	}
+	t.Setenv("AZURE_STORAGE_CONNECTION_STRING", cs)
+	code, stdout, stderr = runCmd(t, "", "sync", "--lake", t.TempDir(), "--log-format", "json")
+	if code != exitFailed || strings.Contains(stdout+stderr, secret) {
+		t.Errorf("exit %d; the account key must not show:\n%s%s", code, stdout, stderr)
+	}
+}

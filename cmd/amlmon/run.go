@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/amlmon/amlmon/reports"
+)
+
+// RunOptions are the flags of `amlmon run`, the nightly job.
+type RunOptions struct {
+	Common CommonOptions
+	Source SourceOptions
+	Tuning TuningOptions
+	Report ReportFlags
+	Lake   string
+	Date   time.Time
+}
+
+// AddFlags registers the flags of run.
+func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
+	o.Source.AddFlags(fs)
+	fs.StringVar(&o.Lake, "lake", "", "the lake directory (created if missing)")
+	o.Report.AddFlags(fs)
+	fs.Var(newDateValue(&o.Date), "date", "the report day, YYYY-MM-DD (default: yesterday, UTC)")
+	o.Tuning.AddFlags(fs)
+	o.Common.AddFlags(fs)
+}
+
+// Run syncs the blobs that can hold records of the day, then writes its report.
+func (o *RunOptions) Run(ctx context.Context, st *streams, _ []string) error {
+	if o.Lake == "" {
+		return usagef("no lake given; type --lake DIR (the folder the Parquet files go to)")
+	}
+	if err := o.Report.check(); err != nil {
+		return err
+	}
+	if err := o.Tuning.check(); err != nil {
+		return err
+	}
+	now := o.Common.clock()
+	d, err := reportDay(o.Date, now())
+	if err != nil {
+		return err
+	}
+	log := o.Common.logger(st.stderr)
+	rules, err := o.Report.rules()
+	if err != nil {
+		return err
+	}
+	w := o.Source.window(runWindow(d, now()))
+	log.Info("run", "date", d.Format(time.DateOnly), "lake", o.Lake, "out", o.Report.Out)
+	j := syncJob{lake: o.Lake, source: o.Source, tuning: o.Tuning, window: w, now: now, log: log, st: st}
+	status, err := j.do(ctx)
+	if err != nil {
+		return err
+	}
+	return writeReport(ctx, o.Lake, d, o.Report, rules, now, status, st.stdout, log)
+}
+
+// ReportFlags are the flags that shape a report: where it goes, the rules, the exit status.
+type ReportFlags struct {
+	Out         string
+	Rules       string
+	FailOnAlert bool
+}
+
+// AddFlags registers --out, --rules and --fail-on-alert.
+func (o *ReportFlags) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Out, "out", "", "the reports directory; the day's files go to <out>/<YYYY-MM-DD>/")
+	fs.StringVar(&o.Rules, "rules", "", "a YAML or JSON file of alert rules (default: the rules Microsoft recommends for Azure ML)")
+	fs.BoolVar(&o.FailOnAlert, "fail-on-alert", false, "exit with status 3 when an alert rule fired")
+}
+
+func (o *ReportFlags) check() error {
+	if o.Out == "" {
+		return usagef("no reports directory given; type --out DIR (the day's report goes to DIR/<date>/)")
+	}
+	return nil
+}
+
+// rules loads the --rules file; nil means the default rules.
+func (o *ReportFlags) rules() ([]reports.Rule, error) {
+	if o.Rules == "" {
+		return nil, nil
+	}
+	rules, err := loadRules(o.Rules)
+	if err != nil {
+		return nil, fmt.Errorf("load alert rules %s: %w", o.Rules, err)
+	}
+	return rules, nil
+}
+
+// writeReport writes the report of day d from the lake and prints where it is.
+func writeReport(ctx context.Context, lake string, d time.Time, o ReportFlags, rules []reports.Rule, now func() time.Time, status *reports.RunStatus, stdout io.Writer, log *slog.Logger) error {
+	db, err := reports.Open(ctx, lake)
+	if err != nil {
+		return fmt.Errorf("open lake %s for the report: %w", lake, err)
+	}
+	defer db.Close()
+	sum, err := reports.Daily{
+		Date:    d,
+		Out:     o.Out,
+		Rules:   rules,
+		Version: buildVersion().Version,
+		Now:     now,
+		Run:     status,
+	}.Write(ctx, db)
+	if err != nil {
+		return ctxErr(ctx, fmt.Errorf("write the report of %s to %s: %w", d.Format(time.DateOnly), o.Out, err))
+	}
+	dir := filepath.Join(o.Out, d.Format(time.DateOnly))
+	log.Info("report written", "date", sum.Date, "dir", dir, "jobs_submitted", sum.JobsSubmitted,
+		"jobs_failed", sum.JobsFailed, "alerts_fired", sum.AlertsFired, "rejected", sum.Rejected,
+		"missing_hours", sum.MissingHours)
+	fmt.Fprintf(stdout, "Report:   %s\n", filepath.Join(dir, "report.md"))
+	fmt.Fprintf(stdout, "Day:      %s: %d jobs submitted, %d failed, %d alerts fired, %d lines rejected, %d hours missing\n",
+		d.Format(time.DateOnly), sum.JobsSubmitted, sum.JobsFailed, sum.AlertsFired, sum.Rejected, sum.MissingHours)
+	if o.FailOnAlert && sum.AlertsFired > 0 {
+		return fmt.Errorf("%d alerts fired on %s: %w", sum.AlertsFired, d.Format(time.DateOnly), errAlertsFired)
+	}
+	return nil
+}
+
+// ReportOptions are the flags of `amlmon report`.
+type ReportOptions struct {
+	Common CommonOptions
+	Report ReportFlags
+	Lake   string
+	Date   time.Time
+}
+
+// AddFlags registers the flags of report.
+func (o *ReportOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Lake, "lake", "", "the lake directory")
+	o.Report.AddFlags(fs)
+	fs.Var(newDateValue(&o.Date), "date", "the report day, YYYY-MM-DD (default: yesterday, UTC)")
+	o.Common.AddFlags(fs)
+}
+
+// Run writes the report of the day from the lake alone.
+func (o *ReportOptions) Run(ctx context.Context, st *streams, _ []string) error {
+	if o.Lake == "" {
+		return usagef("no lake given; type --lake DIR (the folder that sync filled)")
+	}
+	if err := o.Report.check(); err != nil {
+		return err
+	}
+	now := o.Common.clock()
+	d, err := reportDay(o.Date, now())
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(o.Lake); err != nil {
+		return fmt.Errorf("open lake %s: %w (fill it first with amlmon sync or run)", o.Lake, err)
+	}
+	log := o.Common.logger(st.stderr)
+	rules, err := o.Report.rules()
+	if err != nil {
+		return err
+	}
+	return writeReport(ctx, o.Lake, d, o.Report, rules, now, nil, st.stdout, log)
+}

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/amlmon/amlmon/archive"
+	"github.com/amlmon/amlmon/reports"
+	"github.com/amlmon/amlmon/transform"
+)
+
+// SyncOptions are the flags of `amlmon sync`.
+type SyncOptions struct {
+	Common CommonOptions
+	Source SourceOptions
+	Tuning TuningOptions
+	Window WindowOptions
+	Lake   string
+}
+
+// AddFlags registers the flags of sync.
+func (o *SyncOptions) AddFlags(fs *pflag.FlagSet) {
+	o.Source.AddFlags(fs)
+	fs.StringVar(&o.Lake, "lake", "", "the lake directory (created if missing)")
+	o.Window.AddFlags(fs)
+	o.Tuning.AddFlags(fs)
+	o.Common.AddFlags(fs)
+}
+
+// Run converts the window of the archive into the lake.
+func (o *SyncOptions) Run(ctx context.Context, st *streams, _ []string) error {
+	if o.Lake == "" {
+		return usagef("no lake given; type --lake DIR (the folder the Parquet files go to)")
+	}
+	if err := o.Tuning.check(); err != nil {
+		return err
+	}
+	now := o.Common.clock()
+	w, err := o.Window.window(now(), "to")
+	if err != nil {
+		return err
+	}
+	log := o.Common.logger(st.stderr)
+	j := syncJob{lake: o.Lake, source: o.Source, tuning: o.Tuning, window: o.Source.window(w), now: now, log: log, st: st}
+	_, err = j.do(ctx)
+	return err
+}
+
+// syncJob is one sync of a window of an archive into a lake, shared by run and sync.
+type syncJob struct {
+	lake   string
+	source SourceOptions
+	tuning TuningOptions
+	window archive.Window
+	now    func() time.Time
+	log    *slog.Logger
+	st     *streams
+}
+
+// do syncs and prints the summary. Its RunStatus is what the report tells of the sync.
+func (j syncJob) do(ctx context.Context) (*reports.RunStatus, error) {
+	src, name, err := j.source.open(j.st, j.log)
+	if err != nil {
+		return nil, err
+	}
+	started := time.Now()
+	t := newTracker(started)
+	lake, err := transform.Open(j.lake, transform.Options{
+		BatchRows: j.tuning.BatchRows,
+		Parallel:  j.tuning.Parallel,
+		Settle:    j.tuning.Settle,
+		Now:       j.now,
+		Logger:    j.log,
+		OnBlob:    t.blobDone,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open lake %s: %w", j.lake, err)
+	}
+	release, err := lake.Lock()
+	if errors.Is(err, transform.ErrLocked) {
+		return nil, lockedError(j.lake, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock lake %s: %w", j.lake, err)
+	}
+	defer func() {
+		if rerr := release(); rerr != nil {
+			j.log.Warn("release the lake's lock", "lake", j.lake, "err", rerr)
+		}
+	}()
+
+	j.log.Info("sync started", "source", name, "lake", j.lake, "window", describeWindow(j.window))
+	stop := startProgress(j.tuning.Progress, j.st.stderr, j.log, t)
+	stats, err := syncArchive(ctx, src, j.window, lake, t)
+	stop()
+	elapsed := time.Since(started)
+	if err != nil {
+		return nil, ctxErr(ctx, fmt.Errorf("sync %s into %s: %w", name, j.lake, err))
+	}
+	if stats.Duration <= 0 {
+		stats.Duration = elapsed
+	}
+	logSyncSummary(j.log, stats)
+	writeSyncSummary(j.st.stdout, stats)
+	errs := t.errors()
+	for _, e := range errs {
+		j.log.Warn("blob failed", "err", e)
+	}
+	return &reports.RunStatus{
+		Started:      started.UTC(),
+		Duration:     stats.Duration,
+		Blobs:        stats.Blobs,
+		Read:         stats.Read,
+		Skipped:      stats.Skipped,
+		Unrecognised: stats.Unrecognised,
+		Failed:       stats.Failed,
+		Bytes:        stats.Bytes,
+		Rejected:     stats.Rejected,
+		Warnings:     stats.Warnings,
+		Errors:       errs,
+	}, nil
+}
+
+// syncArchive lists the window of src and hands every blob to the lake.
+func syncArchive(ctx context.Context, src archive.Source, w archive.Window, lake *transform.Lake, t *tracker) (transform.Stats, error) {
+	return lake.Sync(ctx, func(yield func(transform.Blob, transform.Opener) error) error {
+		err := src.List(ctx, w, func(b archive.Blob) error {
+			t.listedOne()
+			return yield(lakeBlob(b), opener(src, b))
+		})
+		t.listingFinished()
+		return err
+	})
+}
+
+// lakeBlob translates a listed archive blob into what the lake needs to know of it.
+func lakeBlob(b archive.Blob) transform.Blob {
+	lb := transform.Blob{
+		Container: b.Container,
+		Name:      b.Name,
+		Size:      b.Size,
+		ETag:      b.ETag,
+		Modified:  b.LastModified,
+		Append:    b.Type == archive.AppendBlob,
+		Gzip:      b.Gzip,
+	}
+	if b.Err != nil {
+		lb.Unrecognised = b.Err.Error()
+		return lb
+	}
+	lb.Hour = b.Path.Hour
+	lb.ResourceID = b.Path.ResourceID
+	lb.Metrics = b.Path.Metrics
+	return lb
+}
+
+// opener reads a range of b from src; a blob deleted since it was listed is transform.ErrGone.
+func opener(src archive.Source, b archive.Blob) transform.Opener {
+	return func(ctx context.Context, offset, end int64) (io.ReadCloser, error) {
+		rc, err := src.Open(ctx, b.Container, b.Name, offset, end)
+		if errors.Is(err, archive.ErrNotFound) {
+			return nil, fmt.Errorf("open %s/%s: %w: %w", b.Container, b.Name, transform.ErrGone, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open %s/%s: %w", b.Container, b.Name, err)
+		}
+		return rc, nil
+	}
+}
+
+func describeWindow(w archive.Window) string {
+	var parts []string
+	if w.All() {
+		parts = append(parts, "the whole archive")
+	} else {
+		parts = append(parts, fmt.Sprintf("path hours [%s, %s)", w.From.UTC().Format(time.RFC3339), w.To.UTC().Format(time.RFC3339)))
+	}
+	if len(w.Resources) > 0 {
+		parts = append(parts, "workspaces "+strings.Join(w.Resources, ","))
+	}
+	if len(w.Containers) > 0 {
+		parts = append(parts, "categories "+strings.Join(w.Containers, ","))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func totalRecords(s transform.Stats) int64 {
+	var n int64
+	for _, v := range s.Records {
+		n += v
+	}
+	return n
+}
+
+func rates(bytes, records int64, d time.Duration) (mibPerS, recPerS float64) {
+	if d <= 0 {
+		return 0, 0
+	}
+	return float64(bytes) / (1 << 20) / d.Seconds(), float64(records) / d.Seconds()
+}
+
+// logSyncSummary is the one log line that ends a sync, for machines.
+func logSyncSummary(log *slog.Logger, s transform.Stats) {
+	records := totalRecords(s)
+	mib, rps := rates(s.Bytes, records, s.Duration)
+	log.Info("sync finished",
+		"blobs_listed", s.Blobs, "blobs_read", s.Read, "blobs_appended", s.Appended,
+		"blobs_replaced", s.Replaced, "blobs_skipped", s.Skipped, "blobs_gone", s.Gone,
+		"blobs_unrecognised", s.Unrecognised, "blobs_failed", s.Failed,
+		"bytes", s.Bytes, "records", records, "rejected", s.Rejected, "warnings", s.Warnings,
+		"duration", s.Duration.Round(time.Millisecond).String(),
+		"mib_per_s", fmt.Sprintf("%.2f", mib), "records_per_s", int64(rps))
+}
+
+// writeSyncSummary is the summary of a sync for people.
+func writeSyncSummary(w io.Writer, s transform.Stats) {
+	records := totalRecords(s)
+	mib, rps := rates(s.Bytes, records, s.Duration)
+	fmt.Fprintf(w, "Blobs:    %d listed, %d read (%d appended, %d replaced), %d skipped, %d gone, %d unrecognised, %d failed\n",
+		s.Blobs, s.Read, s.Appended, s.Replaced, s.Skipped, s.Gone, s.Unrecognised, s.Failed)
+	fmt.Fprintf(w, "Bytes:    %s read\n", formatBytes(s.Bytes))
+	fmt.Fprintf(w, "Records:  %s", formatCount(records))
+	if len(s.Records) > 0 {
+		var per []string
+		for _, table := range slices.Sorted(maps.Keys(s.Records)) {
+			per = append(per, fmt.Sprintf("%s %s", table, formatCount(s.Records[table])))
+		}
+		fmt.Fprintf(w, " (%s)", strings.Join(per, ", "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Rejects:  %s lines rejected, %s values not coerced\n", formatCount(s.Rejected), formatCount(s.Warnings))
+	fmt.Fprintf(w, "Time:     %s, %.2f MiB/s, %s records/s\n", s.Duration.Round(time.Millisecond), mib, formatCount(int64(rps)))
+}
