@@ -8,12 +8,9 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-)
 
-// fetchCounts sums up one fetch.
-type fetchCounts struct {
-	Listed, Downloaded, Skipped, Gone, Unrecognised, Unsafe, Bytes int64
-}
+	"github.com/amlmon/amlmon/archive"
+)
 
 // FetchOptions are the flags of `amlmon fetch`.
 type FetchOptions struct {
@@ -79,7 +76,7 @@ func (o *FetchOptions) Run(ctx context.Context, st *streams, _ []string) error {
 	log.Info("fetch started", "source", name, "dir", o.Dir, "window", describeWindow(w))
 	t := newTracker(started)
 	stop := startProgress(o.Progress, st.stderr, log, t)
-	counts, err := fetchArchive(ctx, src, w, o.Dir, o.Parallel, t.fetched)
+	counts, err := archive.Fetch(ctx, src, w, o.Dir, archive.FetchOptions{Parallel: o.Parallel, OnBlob: t.fetched})
 	stop()
 	if err != nil {
 		return ctxErr(ctx, fmt.Errorf("fetch %s into %s: %w", name, o.Dir, err))
@@ -89,7 +86,7 @@ func (o *FetchOptions) Run(ctx context.Context, st *streams, _ []string) error {
 }
 
 // reportFetch ends a fetch with a log line and a summary for people.
-func reportFetch(w io.Writer, log *slog.Logger, c fetchCounts, d time.Duration) {
+func reportFetch(w io.Writer, log *slog.Logger, c archive.FetchStats, d time.Duration) {
 	mib, _ := rates(c.Bytes, 0, d)
 	log.Info("fetch finished", "blobs_listed", c.Listed, "blobs_downloaded", c.Downloaded,
 		"blobs_skipped", c.Skipped, "blobs_gone", c.Gone, "blobs_unrecognised", c.Unrecognised,

@@ -80,7 +80,7 @@ func (o *SourceOptions) open(st *streams, log *slog.Logger) (archive.Source, str
 		return nil, "", usagef("no archive given; type --source DIR, --source az://<account>, or set AZURE_STORAGE_CONNECTION_STRING")
 	}
 	name := redactSource(src)
-	if !isAzureSource(src) {
+	if !archive.IsAzureSource(src) {
 		if _, err := os.Stat(src); err != nil {
 			// The path error repeats src, which may be a mistyped secret: name it redacted.
 			var pe *fs.PathError
@@ -89,27 +89,19 @@ func (o *SourceOptions) open(st *streams, log *slog.Logger) (archive.Source, str
 			}
 			return nil, name, fmt.Errorf("open archive %s: %w (--source is a local directory, or az://<account> for a storage account)", name, err)
 		}
-		s, err := newDir(src)
-		if err != nil {
-			return nil, name, fmt.Errorf("open archive %s: %w", name, err)
-		}
-		return s, name, nil
+		return archive.NewDir(src), name, nil
 	}
-	s, err := newAzure(src, azureCredentials{
+	s, err := archive.NewAzure(src, archive.AzureOptions{
 		ConnectionString: env("AZURE_STORAGE_CONNECTION_STRING"),
 		Account:          env("AZURE_STORAGE_ACCOUNT"),
 		Key:              env("AZURE_STORAGE_KEY"),
 		SAS:              env("AZURE_STORAGE_SAS_TOKEN"),
-	}, log)
+		Logger:           log,
+	})
 	if err != nil {
 		return nil, name, fmt.Errorf("open archive %s: %w", name, err)
 	}
 	return s, name, nil
-}
-
-// azureCredentials are the Azure environment variables the command passes on to the archive.
-type azureCredentials struct {
-	ConnectionString, Account, Key, SAS string
 }
 
 // window narrows w to the workspaces and categories asked for.

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amlmon/amlmon/reports"
+	"github.com/amlmon/amlmon/reports/kql"
 )
 
 // QueryOptions are the flags of `amlmon query`.
@@ -25,7 +26,7 @@ type QueryOptions struct {
 // AddFlags registers the flags of query.
 func (o *QueryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Lake, "lake", "", "the lake directory")
-	fs.StringVar(&o.Format, "format", "table", "output format: "+strings.Join(queryFormats(), ", "))
+	fs.StringVar(&o.Format, "format", "table", "output format: "+strings.Join(reports.Formats, ", "))
 	fs.StringVar(&o.Out, "out", "", "write the rows to this file instead of stdout")
 	// --out is a file here but a directory for run and report: one AMLMON_OUT cannot serve both.
 	bindEnv(fs, "out", "AMLMON_QUERY_OUT")
@@ -39,8 +40,8 @@ func (o *QueryOptions) Run(ctx context.Context, st *streams, args []string) erro
 		return usagef(`no query given; type it after the flags, e.g. "SELECT count(*) FROM AmlComputeJobEvent", or - to read it from stdin`)
 	}
 	format := strings.ToLower(o.Format)
-	if !slices.Contains(queryFormats(), format) {
-		return usagef("--format %q: type one of %s", o.Format, strings.Join(queryFormats(), ", "))
+	if !slices.Contains(reports.Formats, format) {
+		return usagef("--format %q: type one of %s", o.Format, strings.Join(reports.Formats, ", "))
 	}
 	q, err := queryText(args, st.stdin)
 	if err != nil {
@@ -48,8 +49,8 @@ func (o *QueryOptions) Run(ctx context.Context, st *streams, args []string) erro
 	}
 	now := o.Common.clock()
 	sql := q
-	if isKQL(q) {
-		sql, err = translateKQL(q, now())
+	if kql.IsKQL(q) {
+		sql, err = kql.Translate(q, now())
 		if err != nil {
 			return fmt.Errorf("translate KQL: %w", err)
 		}
@@ -76,7 +77,7 @@ func (o *QueryOptions) Run(ctx context.Context, st *streams, args []string) erro
 	}
 	defer rows.Close()
 	return writeQueryRows(o.Out, st.stdout, func(w io.Writer) error {
-		n, err := writeRows(w, format, rows)
+		n, err := reports.WriteRows(w, format, rows)
 		if err != nil {
 			return fmt.Errorf("write %s rows: %w", format, err)
 		}

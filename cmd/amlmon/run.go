@@ -91,7 +91,7 @@ func (o *ReportFlags) rules() ([]reports.Rule, error) {
 	if o.Rules == "" {
 		return nil, nil
 	}
-	rules, err := loadRules(o.Rules)
+	rules, err := reports.LoadRules(o.Rules)
 	if err != nil {
 		return nil, fmt.Errorf("load alert rules %s: %w", o.Rules, err)
 	}
