@@ -1,6 +1,6 @@
 module github.com/amlmon/amlmon
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.15.0
