@@ -92,6 +92,10 @@ func (s *segmentWriter) create(t amlmon.Table, rel, day string) (*partFile, erro
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithDictionaryDefault(true),
 		parquet.WithMaxRowGroupLength(rowGroupRows),
+		// Offsets and record times are nearly unique: a dictionary saves nothing on them and its
+		// hash table would be the largest thing a writer holds.
+		parquet.WithDictionaryFor("_SourceOffset", false),
+		parquet.WithDictionaryFor("TimeGenerated", false),
 	)
 	w, err := pqarrow.NewFileWriter(arrowSchema(t), fileSink{f}, props,
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -340,5 +341,98 @@ func TestSyncGoneFailedUnrecognised(t *testing.T) {
 	}
 	if got := rows(t, openDB(t), "SELECT CurrentNodeCount FROM "+tableSQL(dir, "AmlComputeClusterEvent")); !slices.Equal(got, []string{"2"}) {
 		t.Errorf("retried rows = %q", got)
+	}
+}
+
+// slowList wraps the fake store's openers to count the reads in flight.
+func slowList(store *fakeStore, inflight, peak *atomic.Int64) func(yield func(Blob, Opener) error) error {
+	return func(yield func(Blob, Opener) error) error {
+		return store.list(func(b Blob, open Opener) error {
+			return yield(b, func(ctx context.Context, offset, end int64) (io.ReadCloser, error) {
+				n := inflight.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				time.Sleep(20 * time.Millisecond)
+				rc, err := open(ctx, offset, end)
+				if err != nil {
+					inflight.Add(-1)
+					return nil, err
+				}
+				return closeFunc{rc, func() { inflight.Add(-1) }}, nil
+			})
+		})
+	}
+}
+
+type closeFunc struct {
+	io.ReadCloser
+	after func()
+}
+
+func (c closeFunc) Close() error {
+	err := c.ReadCloser.Close()
+	c.after()
+	return err
+}
+
+func TestSyncBoundedParallelism(t *testing.T) {
+	dir := t.TempDir()
+	store := newStore()
+	for h := range 8 {
+		at := hour13.Add(time.Duration(h-12) * time.Hour)
+		store.put(jobContainer, at, sealedAt, jobLine(at, "job-"+strconv.Itoa(h), "JobSubmitted"))
+	}
+	var inflight, peak atomic.Int64
+	l, err := Open(dir, Options{Parallel: 2, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := l.Sync(t.Context(), slowList(store, &inflight, &peak))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Read != 8 || peak.Load() > 2 || peak.Load() < 1 {
+		t.Errorf("read %d blobs with up to %d at once, want 8 with at most 2", st.Read, peak.Load())
+	}
+}
+
+func TestSyncStopsWhenLakeUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	store := newStore()
+	store.put(jobContainer, hour13, sealedAt, jobLine(hour13, "job-1", "JobSubmitted"))
+	l, err := Open(dir, Options{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A file where the table's folder belongs: the lake cannot take the rows.
+	if err := os.WriteFile(filepath.Join(dir, "AmlComputeJobEvent"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Sync(t.Context(), store.list); err == nil {
+		t.Fatal("sync into an unwritable lake succeeded")
+	}
+	if n := len(manifestEntries(t, dir)); n != 0 {
+		t.Errorf("manifest has %d entries after a failed commit", n)
+	}
+
+	// Once the lake is fixed, recovery and a rerun leave a clean lake.
+	os.Remove(filepath.Join(dir, "AmlComputeJobEvent"))
+	syncLake(t, dir, store, Options{})
+	if got := rows(t, openDB(t), "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")); !slices.Equal(got, []string{"job-1"}) {
+		t.Errorf("rows = %q", got)
+	}
+}
+
+func TestSyncCancelled(t *testing.T) {
+	store := newStore()
+	store.put(jobContainer, hour13, sealedAt, jobLine(hour13, "job-1", "JobSubmitted"))
+	l, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := l.Sync(ctx, store.list); !errors.Is(err, context.Canceled) {
+		t.Errorf("sync with a cancelled context: %v", err)
 	}
 }

@@ -102,13 +102,15 @@ type Lake struct {
 }
 
 // Open prepares dir as a lake (creating it if needed) and finishes or undoes whatever an
-// interrupted run left half done. Hold the lock (Lock) before calling Sync.
+// interrupted run left half done. Hold the lock (Lock) before calling Sync. While another
+// process holds the lock, Open leaves its unfinished work alone; Lock recovers once it is free.
 func Open(dir string, opts Options) (*Lake, error) {
 	return openLake(dir, opts)
 }
 
 // Lock takes the lake's lock, which a crashed process does not keep; ErrLocked if another
-// live process holds it. release gives it back.
+// live process holds it, with who and since when in the message. Having the lock, it finishes
+// or undoes what an interrupted run left half done. release gives it back.
 func (l *Lake) Lock() (release func() error, err error) {
 	release, err = l.lock()
 	if err != nil {
