@@ -66,7 +66,8 @@ func (l *Lake) recoverJournal() error {
 	for _, e := range entries {
 		name := filepath.Join(l.pendingDir(), e.Name())
 		if !strings.HasSuffix(e.Name(), ".json") {
-			// A journal entry still being written: nothing was renamed on its behalf yet.
+			// Not a journal entry (those are written elsewhere and renamed in whole): nothing
+			// in the lake depends on it.
 			if err := os.Remove(name); err != nil {
 				return fmt.Errorf("remove %s: %w", name, err)
 			}

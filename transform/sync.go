@@ -164,6 +164,10 @@ func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally) erro
 		return nil
 	}
 	d.Records, d.Rejected = res.records, res.rejected
+	if d.Action != Skipped {
+		l.opts.Logger.Debug("blob synced", "container", b.Container, "blob", b.Name, "action", d.Action,
+			"bytes", d.Bytes, "records", d.Records, "rejected", d.Rejected)
+	}
 	l.report(t, d, res.perTable, res.warnings)
 	return nil
 }

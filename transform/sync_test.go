@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -305,8 +306,15 @@ func TestSyncGoneFailedUnrecognised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var done []Done
-	l.opts.OnBlob = func(d Done) { done = append(done, d) }
+	var (
+		mu   sync.Mutex
+		done []Done
+	)
+	l.opts.OnBlob = func(d Done) {
+		mu.Lock()
+		done = append(done, d)
+		mu.Unlock()
+	}
 	l.opts.Parallel = 1
 	st, err := l.Sync(t.Context(), list)
 	if err != nil {

@@ -116,6 +116,8 @@ func (l *Lake) Lock() (release func() error, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Whoever held the lock before may have committed since the manifest was last read.
+	l.manifest = newManifest(l.dir)
 	if err := l.recoverLake(); err != nil {
 		release()
 		return nil, err
