@@ -248,7 +248,7 @@ func (l *Lake) plan(ctx context.Context, b Blob, open Opener, prev amlmon.BlobEn
 	for _, s := range prev.Segments {
 		whole.obsolete = append(whole.obsolete, s.Files...)
 	}
-	if b.Gzip || b.Size < prev.Consumed || (b.Size == prev.Size && !sealed && !sameETag) {
+	if b.Gzip || b.Size < prev.Size || (b.Size == prev.Size && !sealed && !sameETag) {
 		return whole, nil
 	}
 	ok, err := l.prefixMatches(ctx, open, prev)

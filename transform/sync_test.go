@@ -278,6 +278,15 @@ func TestSyncReplaced(t *testing.T) {
 	if left, _ := os.ReadDir(filepath.Join(amlmon.MetaDir(dir), "pending")); len(left) != 0 {
 		t.Errorf("journal left: %v", left)
 	}
+
+	// Shrunk, though it starts as before: a rewrite, not an append.
+	store.put(jobContainer, hour13, sealedAt.Add(2*time.Hour), jobLine(hour13, "new-1", "JobFailed")+jobLine(hour13, "x", "JobFailed"))
+	if st, _ := syncLake(t, dir, store, Options{}); st.Replaced != 1 {
+		t.Errorf("stats after shrinking = %+v", st)
+	}
+	if got, want := rows(t, openDB(t), "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")), []string{"new-1", "x"}; !slices.Equal(got, want) {
+		t.Errorf("rows after shrinking = %q, want %q", got, want)
+	}
 }
 
 func TestSyncGoneFailedUnrecognised(t *testing.T) {
