@@ -79,7 +79,10 @@ func (t *tally) add(d Done, perTable map[string]int64, warnings int64) {
 	s.Rejected += d.Rejected
 	s.Warnings += warnings
 	for t, n := range perTable {
-		s.Records[t] += n
+		// Rejected lines are counted apart: they are not records of any table.
+		if t != amlmon.Rejects {
+			s.Records[t] += n
+		}
 	}
 }
 

@@ -453,3 +453,25 @@ func TestSyncCancelled(t *testing.T) {
 		t.Errorf("sync with a cancelled context: %v", err)
 	}
 }
+
+func TestSyncGzipReadWhole(t *testing.T) {
+	dir := t.TempDir()
+	store := newStore()
+	gz := store.put(jobContainer, hour13, sealedAt, jobLine(hour13, "job-1", "JobSubmitted"))
+	gz.blob.Gzip, gz.blob.Size = true, 42 // the stored size of the compressed bytes
+	syncLake(t, dir, store, Options{})
+	store.takeCalls()
+
+	gz = store.put(jobContainer, hour13, sealedAt.Add(time.Hour), jobLine(hour13, "job-1", "JobSubmitted")+jobLine(hour13, "job-2", "JobSubmitted"))
+	gz.blob.Gzip, gz.blob.Size = true, 50
+	st, _ := syncLake(t, dir, store, Options{})
+	if st.Replaced != 1 {
+		t.Errorf("stats = %+v", st)
+	}
+	if calls := store.takeCalls(); len(calls) != 1 || calls[0].offset != 0 || calls[0].end >= 0 {
+		t.Errorf("a changed gzip blob was read as %v, want one whole read", calls)
+	}
+	if got := rows(t, openDB(t), "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")); !slices.Equal(got, []string{"job-1", "job-2"}) {
+		t.Errorf("rows = %q", got)
+	}
+}
