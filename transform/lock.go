@@ -27,8 +27,8 @@ func (l *Lake) lock() (release func() error, err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		defer f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("lock %s: %w: %s is syncing this lake; wait for it to finish, or stop that process and run again",
-				name, ErrLocked, describeHolder(f))
+			return nil, fmt.Errorf("%w (%s) that is syncing %s; wait for it to finish, or stop that process and run again",
+				ErrLocked, describeHolder(f), l.dir)
 		}
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
@@ -66,7 +66,7 @@ func describeHolder(f *os.File) string {
 	n, _ := f.ReadAt(data, 0)
 	var h lockHolder
 	if n == 0 || json.Unmarshal(data[:n], &h) != nil {
-		return "another amlmon"
+		return "holder unknown"
 	}
-	return fmt.Sprintf("another amlmon (pid %d on %s, since %s)", h.PID, h.Host, h.Since.Format(time.RFC3339))
+	return fmt.Sprintf("pid %d on %s, since %s", h.PID, h.Host, h.Since.Format(time.RFC3339))
 }
