@@ -235,6 +235,9 @@ type BlobEntry struct {
 	Warnings   int64     `json:"warnings"` // values that could not be coerced (kept as NULL)
 	FirstError string    `json:"first_error"`
 	Segments   []Segment `json:"segments"`
+	// Tail fingerprints the bytes just before Consumed, so that a grown blob is known to still
+	// start with what was read; empty when nothing was consumed.
+	Tail string `json:"tail,omitempty"`
 }
 
 // Segment is one read of a byte range of a blob and the files it produced.

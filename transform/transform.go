@@ -95,20 +95,34 @@ type Stats struct {
 
 // Lake is a Parquet lake open for writing.
 type Lake struct {
-	dir  string
-	opts Options
+	dir      string
+	opts     Options
+	manifest *manifest
+	onStep   func(string) // see step
 }
 
 // Open prepares dir as a lake (creating it if needed) and finishes or undoes whatever an
-// interrupted run left half done. Hold the lock (Lock) before calling Sync.
+// interrupted run left half done. Hold the lock (Lock) before calling Sync. While another
+// process holds the lock, Open leaves its unfinished work alone; Lock recovers once it is free.
 func Open(dir string, opts Options) (*Lake, error) {
-	return nil, errors.New("transform: not implemented")
+	return openLake(dir, opts)
 }
 
 // Lock takes the lake's lock, which a crashed process does not keep; ErrLocked if another
-// live process holds it. release gives it back.
+// live process holds it, with who and since when in the message. Having the lock, it finishes
+// or undoes what an interrupted run left half done. release gives it back.
 func (l *Lake) Lock() (release func() error, err error) {
-	return nil, errors.New("transform: not implemented")
+	release, err = l.lock()
+	if err != nil {
+		return nil, err
+	}
+	// Whoever held the lock before may have committed since the manifest was last read.
+	l.manifest = newManifest(l.dir)
+	if err := l.recoverLake(); err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
 }
 
 // Sync calls list, which calls yield once for every listed blob; blobs that changed since the
@@ -117,5 +131,5 @@ func (l *Lake) Lock() (release func() error, err error) {
 // returns an error only for what stops the whole run (ctx cancelled, the lake unwritable, an
 // error from list).
 func (l *Lake) Sync(ctx context.Context, list func(yield func(Blob, Opener) error) error) (Stats, error) {
-	return Stats{}, errors.New("transform: not implemented")
+	return l.sync(ctx, list)
 }

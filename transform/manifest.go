@@ -1,0 +1,203 @@
+package transform
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/amlmon/amlmon"
+)
+
+// manifestKey names one manifest file: the blobs of one container whose path date is date.
+type manifestKey struct {
+	container string
+	date      string
+}
+
+// manifest is the lake's record of every blob read, one JSON line per blob in one file per
+// container and path date. Files are loaded when first needed and rewritten whole, atomically,
+// on every commit; the mutex makes it the single committer of each file.
+type manifest struct {
+	lake  string
+	mu    sync.Mutex
+	files map[manifestKey]map[string]amlmon.BlobEntry
+}
+
+func newManifest(lake string) *manifest {
+	return &manifest{lake: lake, files: map[manifestKey]map[string]amlmon.BlobEntry{}}
+}
+
+func keyOf(container string, hour time.Time) manifestKey {
+	return manifestKey{container: container, date: hour.UTC().Format(amlmon.DateLayout)}
+}
+
+func (m *manifest) path(k manifestKey) (string, error) {
+	if err := checkName(k.container); err != nil {
+		return "", fmt.Errorf("container %q: %w", k.container, err)
+	}
+	date, _ := time.Parse(amlmon.DateLayout, k.date)
+	return filepath.Join(amlmon.BlobsDir(m.lake, date), k.container+".jsonl"), nil
+}
+
+// load returns the entries of one file; the caller holds mu.
+func (m *manifest) load(k manifestKey) (map[string]amlmon.BlobEntry, error) {
+	if f, ok := m.files[k]; ok {
+		return f, nil
+	}
+	name, err := m.path(k)
+	if err != nil {
+		return nil, err
+	}
+	entries := map[string]amlmon.BlobEntry{}
+	data, err := os.ReadFile(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read manifest %s: %w", name, err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for n := 1; sc.Scan(); n++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var e amlmon.BlobEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return nil, fmt.Errorf("read manifest %s line %d: %w", name, n, err)
+		}
+		entries[e.Blob] = e
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read manifest %s: %w", name, err)
+	}
+	m.files[k] = entries
+	return entries, nil
+}
+
+// get returns what the lake knows of a blob.
+func (m *manifest) get(container string, hour time.Time, blob string) (amlmon.BlobEntry, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	entries, err := m.load(keyOf(container, hour))
+	if err != nil {
+		return amlmon.BlobEntry{}, false, err
+	}
+	e, ok := entries[blob]
+	return e, ok, nil
+}
+
+// refers reports whether the committed entry of a blob includes the segment.
+func (m *manifest) refers(container string, hour time.Time, blob, seg string) (bool, error) {
+	e, ok, err := m.get(container, hour, blob)
+	if err != nil || !ok {
+		return false, err
+	}
+	for _, s := range e.Segments {
+		if s.ID == seg {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// commit records e, replacing the blob's previous entry, and makes it durable.
+func (m *manifest) commit(l *Lake, e amlmon.BlobEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := keyOf(e.Container, e.Hour)
+	entries, err := m.load(k)
+	if err != nil {
+		return err
+	}
+	name, err := m.path(k)
+	if err != nil {
+		return err
+	}
+	next := make(map[string]amlmon.BlobEntry, len(entries)+1)
+	for b, old := range entries {
+		next[b] = old
+	}
+	next[e.Blob] = e
+	blobs := make([]string, 0, len(next))
+	for b := range next {
+		blobs = append(blobs, b)
+	}
+	sort.Strings(blobs)
+	var buf bytes.Buffer
+	for _, b := range blobs {
+		line, err := json.Marshal(next[b])
+		if err != nil {
+			return fmt.Errorf("encode manifest entry %s/%s: %w", e.Container, b, err)
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	if err := l.writeAtomic(name, buf.Bytes()); err != nil {
+		return fmt.Errorf("commit manifest: %w", err)
+	}
+	m.files[k] = next
+	return nil
+}
+
+// recordUnrecognised merges blobs into the lake's list of unrecognised names, one line per
+// distinct container and name.
+func (l *Lake) recordUnrecognised(blobs []amlmon.UnrecognisedBlob) error {
+	if len(blobs) == 0 {
+		return nil
+	}
+	name := amlmon.UnrecognisedFile(l.dir)
+	type key struct{ container, blob string }
+	all := map[key]amlmon.UnrecognisedBlob{}
+	data, err := os.ReadFile(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		var u amlmon.UnrecognisedBlob
+		if err := json.Unmarshal(sc.Bytes(), &u); err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		all[key{u.Container, u.Blob}] = u
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	changed := false
+	for _, u := range blobs {
+		if old, ok := all[key{u.Container, u.Blob}]; !ok || old != u {
+			all[key{u.Container, u.Blob}] = u
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	list := make([]amlmon.UnrecognisedBlob, 0, len(all))
+	for _, u := range all {
+		list = append(list, u)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].Container != list[j].Container {
+			return list[i].Container < list[j].Container
+		}
+		return list[i].Blob < list[j].Blob
+	})
+	var buf bytes.Buffer
+	for _, u := range list {
+		line, err := json.Marshal(u)
+		if err != nil {
+			return fmt.Errorf("encode unrecognised %s/%s: %w", u.Container, u.Blob, err)
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	return l.writeAtomic(name, buf.Bytes())
+}

@@ -1,0 +1,142 @@
+package transform
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/amlmon/amlmon"
+)
+
+// rowGroupRows bounds a Parquet row group: large enough for DuckDB to scan efficiently, small
+// enough that a buffered row group of one writer stays a few MiB once compressed.
+const rowGroupRows = 128 << 10
+
+// partFile is one Parquet file of a segment: the rows of one table for one date.
+type partFile struct {
+	rel  string // final path, relative to the lake, slash-separated
+	tmp  string // where it is written until it is renamed into place
+	f    *os.File
+	w    *pqarrow.FileWriter
+	rows int64
+}
+
+// segmentWriter is the batchSink of one segment. It writes each (table, date) to its own
+// temporary Parquet file, so memory depends on the batch size and the number of open files,
+// never on the size of the blob.
+type segmentWriter struct {
+	lake  *Lake
+	seg   string
+	parts map[string]*partFile
+	// err keeps the first failure of the lake itself, which stops the run rather than the blob.
+	err error
+}
+
+func newSegmentWriter(l *Lake, seg string) *segmentWriter {
+	return &segmentWriter{lake: l, seg: seg, parts: map[string]*partFile{}}
+}
+
+// fileSink lets the Parquet writer close the file only after its bytes reach the disk.
+type fileSink struct{ *os.File }
+
+func (s fileSink) Close() error {
+	if err := s.File.Sync(); err != nil {
+		s.File.Close()
+		return err
+	}
+	return s.File.Close()
+}
+
+func (s *segmentWriter) write(t amlmon.Table, date time.Time, rec arrow.Record) error {
+	if rec.NumRows() == 0 {
+		return nil
+	}
+	if err := checkName(t.Name); err != nil {
+		return fmt.Errorf("table %q: %w", t.Name, err)
+	}
+	day := date.UTC().Format(amlmon.DateLayout)
+	rel := path.Join(t.Name, "date="+day, s.seg+".parquet")
+	p := s.parts[rel]
+	if p == nil {
+		var err error
+		if p, err = s.create(t, rel, day); err != nil {
+			s.err = err
+			return err
+		}
+		s.parts[rel] = p
+	}
+	if err := p.w.WriteBuffered(rec); err != nil {
+		s.err = fmt.Errorf("write %s: %w", p.tmp, err)
+		return s.err
+	}
+	p.rows += rec.NumRows()
+	s.lake.step("parquet-batch")
+	return nil
+}
+
+func (s *segmentWriter) create(t amlmon.Table, rel, day string) (*partFile, error) {
+	tmp := filepath.Join(s.lake.tmpDir(), s.seg+"."+t.Name+"."+day+".parquet")
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", tmp, err)
+	}
+	props := parquet.NewWriterProperties(
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithDictionaryDefault(true),
+		parquet.WithMaxRowGroupLength(rowGroupRows),
+		// Offsets and record times are nearly unique: a dictionary saves nothing on them and its
+		// hash table would be the largest thing a writer holds.
+		parquet.WithDictionaryFor("_SourceOffset", false),
+		parquet.WithDictionaryFor("TimeGenerated", false),
+	)
+	w, err := pqarrow.NewFileWriter(arrowSchema(t), fileSink{f}, props,
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("parquet writer %s: %w", tmp, err)
+	}
+	return &partFile{rel: rel, tmp: tmp, f: f, w: w}, nil
+}
+
+// finish closes every file (each fsynced on close) and returns them in path order.
+func (s *segmentWriter) finish() ([]*partFile, error) {
+	files := make([]*partFile, 0, len(s.parts))
+	for _, p := range s.parts {
+		files = append(files, p)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
+	for _, p := range files {
+		if p.w == nil {
+			continue
+		}
+		err := p.w.Close()
+		p.w = nil
+		if err != nil {
+			s.abort()
+			return nil, fmt.Errorf("close %s: %w", p.tmp, err)
+		}
+		s.lake.step("parquet-closed")
+	}
+	return files, nil
+}
+
+// abort closes and removes every temporary file.
+func (s *segmentWriter) abort() {
+	for _, p := range s.parts {
+		if p.w != nil {
+			p.w.Close()
+			p.w = nil
+		}
+		p.f.Close()
+		os.Remove(p.tmp)
+	}
+}
