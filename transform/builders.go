@@ -185,10 +185,11 @@ func newTableInfo(t amlmon.Table) *tableInfo {
 
 // batch is the rows of one table for one UTC date that have not been written yet.
 type batch struct {
-	day  int64
-	rb   *array.RecordBuilder
-	cols []colBuilder
-	rows int
+	day     int64
+	rb      *array.RecordBuilder
+	cols    []colBuilder
+	rows    int
+	dataLen []int // bytes of each string column in the last full batch
 }
 
 // colBuilder is one column's builder, already asserted to its type.
@@ -214,6 +215,29 @@ func newBatch(mem memory.Allocator, ti *tableInfo, day int64) *batch {
 		}
 	}
 	return b
+}
+
+// measure notes the size of the string data of a full batch about to be written.
+func (b *batch) measure() {
+	if b.dataLen == nil {
+		b.dataLen = make([]int, len(b.cols))
+	}
+	for i, c := range b.cols {
+		if c.str != nil {
+			b.dataLen[i] = c.str.DataLen()
+		}
+	}
+}
+
+// reserve sizes the emptied builders for a batch like the last one, which the next batch of
+// a long blob will most likely be, instead of letting them grow by doubling.
+func (b *batch) reserve(rows int) {
+	b.rb.Reserve(rows)
+	for i, c := range b.cols {
+		if c.str != nil && b.dataLen != nil {
+			c.str.ReserveData(b.dataLen[i])
+		}
+	}
 }
 
 // appendNull appends NULL to column i.

@@ -157,6 +157,7 @@ type decoder struct {
 	openCount int
 
 	// The record being decoded.
+	rec      []byte
 	top      []member
 	props    []member
 	stdAt    [numStd]int // index in top, or -1
@@ -490,6 +491,7 @@ var errNotObject = &jsonError{msg: "not a JSON object"}
 
 // parseRecord scans the record v (trimmed) into d.top and d.props, validating all of it.
 func (d *decoder) parseRecord(v []byte) *jsonError {
+	d.rec = v
 	d.top, d.props, d.arena = d.top[:0], d.props[:0], d.arena[:0]
 	d.propText = nil
 	for i := range d.stdAt {
@@ -505,7 +507,7 @@ func (d *decoder) parseRecord(v []byte) *jsonError {
 		}
 		return errNotObject
 	}
-	end, err := d.members(v, 0, true)
+	end, err := d.members(v, 0, true, false)
 	if err != nil {
 		return err
 	}
@@ -513,40 +515,59 @@ func (d *decoder) parseRecord(v []byte) *jsonError {
 		return errAt(v, end, "invalid character after top-level value")
 	}
 	if at := d.stdAt[stdProperties]; at >= 0 {
-		d.properties(d.top[at])
+		d.properties(&d.top[at])
 	}
 	return nil
 }
 
 // properties sets the Properties column and, when the properties are a JSON string holding an
 // object, scans that object for the typed fields.
-func (d *decoder) properties(m member) {
-	switch m.val[0] {
+func (d *decoder) properties(m *member) {
+	val := d.val(m)
+	switch val[0] {
 	case 'n':
 		return
 	case '"':
 		if m.valEsc {
-			d.propStr = unescape(d.propStr[:0], m.val)
+			d.propStr = unescape(d.propStr[:0], val)
 		} else {
-			d.propStr = append(d.propStr[:0], m.val[1:len(m.val)-1]...)
+			d.propStr = append(d.propStr[:0], val[1:len(val)-1]...)
 		}
 		obj := trimSpaceBytes(d.propStr)
 		if len(obj) > 0 && obj[0] == '{' {
 			n := len(d.props)
-			end, err := d.members(obj, 0, false)
-			if err == nil && skipSpace(obj, end) == len(obj) {
+			lead := len(d.propStr) - len(bytes.TrimLeft(d.propStr, " \t\r\n"))
+			end, err := d.members(d.propStr, lead, false, true)
+			if err == nil && skipSpace(d.propStr, end) == len(d.propStr) {
 				d.propText = obj
 				return
 			}
 			d.props = d.props[:n]
 		}
 	}
-	d.propText = m.val
+	d.propText = val
+}
+
+// val returns the raw JSON value of m.
+func (d *decoder) val(m *member) []byte {
+	if m.inString {
+		return d.propStr[m.vs:m.ve]
+	}
+	return d.rec[m.vs:m.ve]
+}
+
+// key returns the key of m between its quotes, escapes as written.
+func (d *decoder) key(m *member) []byte {
+	if m.inString {
+		return d.propStr[m.ks:m.ke]
+	}
+	return d.rec[m.ks:m.ke]
 }
 
 // members scans the object at v[i] == '{' into d.top (top) or d.props. At the top level a
-// properties object is scanned into d.props on the way, so no byte is read twice.
-func (d *decoder) members(v []byte, i int, top bool) (int, *jsonError) {
+// properties object is scanned into d.props on the way, so no byte is read twice. inString
+// says that v is the unescaped properties string rather than the record.
+func (d *decoder) members(v []byte, i int, top, inString bool) (int, *jsonError) {
 	i = skipSpace(v, i+1)
 	if i < len(v) && v[i] == '}' {
 		return i + 1, nil
@@ -559,33 +580,33 @@ func (d *decoder) members(v []byte, i int, top bool) (int, *jsonError) {
 		if err != nil {
 			return kend, err
 		}
-		key := v[i+1 : kend-1]
+		m := member{ks: int32(i + 1), ke: int32(kend - 1), keyEsc: kesc, std: -1, inString: inString}
 		i = skipSpace(v, kend)
 		if i >= len(v) || v[i] != ':' {
 			return i, errAt(v, i, "expected ':', found")
 		}
 		i = skipSpace(v, i+1)
-		lo := len(d.arena)
+		m.lo = int32(len(d.arena))
 		if kesc {
-			d.keyBuf = unescape(d.keyBuf[:0], v[kend-len(key)-2:kend])
+			d.keyBuf = unescape(d.keyBuf[:0], v[m.ks-1:kend])
 			d.arena = appendLower(d.arena, d.keyBuf)
 		} else {
-			d.arena = appendLower(d.arena, key)
+			d.arena = appendLower(d.arena, v[m.ks:m.ke])
 		}
-		m := member{key: key, keyEsc: kesc, lo: lo, hi: len(d.arena), std: -1}
-		vstart := i
+		m.hi = int32(len(d.arena))
 		if top {
-			m.std = int8(stdIndex(d.arena[lo:m.hi]))
+			m.std = int8(stdIndex(d.arena[m.lo:m.hi]))
 		}
+		m.vs = int32(i)
 		if m.std == stdProperties && i < len(v) && v[i] == '{' && d.stdAt[stdProperties] < 0 {
-			i, err = d.members(v, i, false)
+			i, err = d.members(v, i, false, inString)
 		} else {
 			i, m.valEsc, err = d.sc.skipValue(v, i)
 		}
 		if err != nil {
 			return i, err
 		}
-		m.val = v[vstart:i]
+		m.ve = int32(i)
 		if top {
 			d.top = append(d.top, m)
 			if m.std >= 0 && d.stdAt[m.std] < 0 {
@@ -617,18 +638,18 @@ func (d *decoder) std(s int) *member {
 // emit appends the parsed record at off to its table, or rejects it for want of a time.
 func (d *decoder) emit(off int64, text []byte) {
 	tf := d.std(stdTime)
-	if tf == nil || tf.val[0] == 'n' {
+	if tf == nil || d.val(tf)[0] == 'n' {
 		d.reject(off, text, "no time field")
 		return
 	}
 	var us int64
 	ok := false
-	if tf.val[0] == '"' {
-		t, _, _ := scalarText(tf.val, tf.valEsc, &d.scratch)
+	if tv := d.val(tf); tv[0] == '"' {
+		t, _, _ := scalarText(tv, tf.valEsc, &d.scratch)
 		us, ok = parseTime(t)
 	}
 	if !ok {
-		shown := tf.val
+		shown := d.val(tf)
 		if len(shown) > 100 {
 			shown = shown[:100]
 		}
@@ -655,8 +676,8 @@ func (d *decoder) emit(off int64, text []byte) {
 		case roleResource:
 			appendBytes(cb, d.rid.resource)
 		case roleCategory:
-			if m := d.std(stdCategory); m != nil && m.val[0] != 'n' {
-				appendStringValue(cb.str, m.val, m.valEsc, &d.scratch)
+			if m := d.std(stdCategory); m != nil && d.val(m)[0] != 'n' {
+				appendStringValue(cb.str, d.val(m), m.valEsc, &d.scratch)
 			} else if ti.table.Category != "" {
 				cb.str.Append(ti.table.Category)
 			} else {
@@ -666,14 +687,12 @@ func (d *decoder) emit(off int64, text []byte) {
 			d.appendMember(cb, col.typ, d.std(col.std))
 		case roleTyped:
 			m := &d.slots[i]
-			if m.val == nil || m.val[0] == 'n' {
-				if i == ti.eventType {
-					if op := d.std(stdOperationName); op != nil {
-						m = op
-					}
+			if i == ti.eventType && (m.ve == 0 || d.val(m)[0] == 'n') {
+				if op := d.std(stdOperationName); op != nil {
+					m = op
 				}
 			}
-			if m.val == nil {
+			if m.ve == 0 {
 				m = nil
 			}
 			d.appendMember(cb, col.typ, m)
@@ -719,15 +738,16 @@ func (d *decoder) appendMember(cb *colBuilder, typ amlmon.ColumnType, m *member)
 		return
 	}
 	var warn bool
+	val := d.val(m)
 	switch typ {
 	case amlmon.Int64:
-		warn = appendInt64Value(cb.i64, m.val, m.valEsc, &d.scratch)
+		warn = appendInt64Value(cb.i64, val, m.valEsc, &d.scratch)
 	case amlmon.Float64:
-		warn = appendFloat64Value(cb.f64, m.val, m.valEsc, &d.scratch)
+		warn = appendFloat64Value(cb.f64, val, m.valEsc, &d.scratch)
 	case amlmon.Timestamp:
-		warn = appendTimestampValue(cb.ts, m.val, m.valEsc, &d.scratch)
+		warn = appendTimestampValue(cb.ts, val, m.valEsc, &d.scratch)
 	default:
-		appendStringValue(cb.str, m.val, m.valEsc, &d.scratch)
+		appendStringValue(cb.str, val, m.valEsc, &d.scratch)
 	}
 	if warn {
 		d.res.warnings++
@@ -748,7 +768,7 @@ func (d *decoder) lookup(ti *tableInfo) {
 			if m.std >= 0 {
 				continue
 			}
-			if i, ok := ti.typed[string(d.arena[m.lo:m.hi])]; ok && d.slots[i].val == nil {
+			if i, ok := ti.typed[string(d.arena[m.lo:m.hi])]; ok && d.slots[i].ve == 0 {
 				d.slots[i] = *m
 			}
 		}
@@ -770,9 +790,9 @@ func (d *decoder) buildExtra() []byte {
 			d.extra = append(d.extra, ',')
 		}
 		d.extra = append(d.extra, '"')
-		d.extra = append(d.extra, m.key...)
+		d.extra = append(d.extra, d.key(m)...)
 		d.extra = append(d.extra, '"', ':')
-		d.extra = append(d.extra, m.val...)
+		d.extra = append(d.extra, d.val(m)...)
 	}
 	if len(d.extra) == 0 {
 		return nil
@@ -784,8 +804,8 @@ func (d *decoder) buildExtra() []byte {
 func (d *decoder) resourceID() {
 	m := d.std(stdResourceID)
 	var raw []byte
-	if m != nil && m.val[0] == '"' {
-		raw, _, _ = scalarText(m.val, m.valEsc, &d.scratch)
+	if m != nil && d.val(m)[0] == '"' {
+		raw, _, _ = scalarText(d.val(m), m.valEsc, &d.scratch)
 		raw = trimSpaceBytes(raw)
 	}
 	if len(bytes.Trim(raw, "/")) == 0 {
@@ -809,12 +829,13 @@ func (d *decoder) route() *tableInfo {
 		return d.metrics
 	}
 	m := d.std(stdCategory)
-	if m == nil || m.val[0] != '"' {
+	if m == nil || d.val(m)[0] != '"' {
 		return d.fallback
 	}
-	name := m.val[1 : len(m.val)-1]
+	val := d.val(m)
+	name := val[1 : len(val)-1]
 	if m.valEsc {
-		d.catBuf = unescape(d.catBuf[:0], m.val)
+		d.catBuf = unescape(d.catBuf[:0], val)
 		name = d.catBuf
 	}
 	name = trimSpaceBytes(name)
@@ -882,9 +903,11 @@ func (d *decoder) added(ti *tableInfo, b *batch) {
 	b.rows++
 	d.res.perTable[ti.table.Name]++
 	if b.rows >= d.opts.batchRows {
+		b.measure()
 		if err := d.flush(ti, b); err != nil && d.err == nil {
 			d.err = err
 		}
+		b.reserve(d.opts.batchRows)
 	}
 }
 

@@ -260,14 +260,16 @@ func scanKey(b []byte, i int) (int, *jsonError) {
 	return skipSpace(b, i+1), nil
 }
 
-// member is one key/value pair of a scanned object, as spans of the scanned bytes.
+// member is one key/value pair of a scanned object, as offsets rather than slices: a record
+// has dozens of them, and offsets cost the garbage collector nothing.
 type member struct {
-	key    []byte // between the quotes, escapes as written
-	val    []byte // the raw JSON value
-	keyEsc bool
-	valEsc bool // the value is a string that holds escapes
-	std    int8 // the standard top-level field the key names, or -1
-	lo, hi int  // the lower-cased key in the decoder's key arena
+	ks, ke   int32 // the key between its quotes, escapes as written
+	vs, ve   int32 // the raw JSON value; ve == 0 for no value
+	lo, hi   int32 // the lower-cased key in the decoder's key arena
+	std      int8  // the standard top-level field the key names, or -1
+	keyEsc   bool
+	valEsc   bool // the value is a string that holds escapes
+	inString bool // the spans are in the unescaped properties string, not in the record
 }
 
 // unescape appends the content of the JSON string literal s (quotes included) to dst,
