@@ -137,6 +137,9 @@ func parseInt(s []byte) (int64, bool) {
 			return n, true
 		}
 	}
+	if n, err := strconv.ParseInt(string(s), 10, 64); err == nil {
+		return n, true // 19 digits: past the fast path, and past float64's precision
+	}
 	f, ok := parseFloat(s)
 	if !ok || f != math.Trunc(f) || f < -(1<<63) || f >= 1<<63 {
 		return 0, false

@@ -163,6 +163,21 @@ type scanner struct {
 // skipValue checks the value starting at b[i] (no leading space) and returns the offset just
 // past it and, for a string, whether it holds escapes.
 func (s *scanner) skipValue(b []byte, i int) (end int, escaped bool, err *jsonError) {
+	// Most values are scalars: no stack to keep for them.
+	if i < len(b) {
+		switch c := b[i]; {
+		case c == '"':
+			return scanString(b, i)
+		case c == '-' || isDigit(c):
+			end, err := scanNumber(b, i)
+			return end, false, err
+		}
+	}
+	return s.skipNested(b, i)
+}
+
+// skipNested is skipValue for any value, containers included.
+func (s *scanner) skipNested(b []byte, i int) (end int, escaped bool, err *jsonError) {
 	stack := s.stack[:0]
 	defer func() { s.stack = stack[:0] }()
 	for {

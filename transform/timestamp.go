@@ -236,7 +236,7 @@ func otherLayouts() [4]string {
 func parseOther(s []byte) (int64, bool) {
 	str := string(s)
 	for _, layout := range otherLayouts() {
-		if t, err := time.Parse(layout, str); err == nil {
+		if t, err := time.Parse(layout, str); err == nil && t.Year() >= 1 && t.Year() <= 9999 {
 			return t.UnixMicro(), true
 		}
 	}
