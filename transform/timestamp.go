@@ -229,8 +229,8 @@ func parseUS(s []byte) (int64, bool) {
 }
 
 // otherLayouts are tried with time.Parse when the fast parsers decline.
-func otherLayouts() [4]string {
-	return [4]string{time.RFC1123Z, time.RFC1123, "2006/01/02 15:04:05.999999999", "2006-01-02T15:04:05.999999999Z0700"}
+func otherLayouts() [5]string {
+	return [5]string{time.RFC3339Nano, time.RFC1123Z, time.RFC1123, "2006/01/02 15:04:05.999999999", "2006-01-02T15:04:05.999999999Z0700"}
 }
 
 func parseOther(s []byte) (int64, bool) {
