@@ -652,6 +652,9 @@ func (d *decoder) emit(off int64, text []byte) {
 		shown := d.val(tf)
 		if len(shown) > 100 {
 			shown = shown[:100]
+			for !utf8.Valid(shown) {
+				shown = shown[:len(shown)-1] // never cut a rune in two
+			}
 		}
 		d.reject(off, text, fmt.Sprintf("unparseable time %s", shown))
 		return

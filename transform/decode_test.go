@@ -368,6 +368,12 @@ func TestDecode(t *testing.T) {
 			},
 		},
 		{
+			name: "a long unparseable time is cut whole runes short in the reason", container: job, consumed: -1, rejected: 1,
+			firstErr: "unparseable time",
+			in:       `{"time":"` + strings.Repeat("é", 60) + `"}`,
+			want:     []row{{"Reason": `unparseable time "` + strings.Repeat("é", 49)}},
+		},
+		{
 			name: "offsets from a start past zero", container: job, start: 1000, consumed: -1, records: 2,
 			in:   short("a") + "\n" + short("b") + "\n",
 			want: []row{{"_SourceOffset": int64(1000)}, {"_SourceOffset": int64(1000 + len(short("a")) + 1)}},
