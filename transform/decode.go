@@ -274,10 +274,21 @@ func containerTable(container string) amlmon.Table {
 	if len(name) > len(prefix) && strings.EqualFold(name[:len(prefix)], prefix) {
 		name = name[len(prefix):]
 	}
-	if t, ok := amlmon.TableNamed(name); ok {
+	if t, ok := categoryTable(name); ok {
 		return t
 	}
-	return amlmon.LogTable(safeTableName(name))
+	name = safeTableName(name)
+	if _, taken := amlmon.TableNamed(name); taken {
+		name = "Category_" + name // never write log rows into AzureMetrics or Rejects
+	}
+	return amlmon.LogTable(name)
+}
+
+// categoryTable is the fixed table of a log category; AzureMetrics and Rejects are not
+// categories, whatever a record says.
+func categoryTable(name string) (amlmon.Table, bool) {
+	t, ok := amlmon.TableNamed(name)
+	return t, ok && t.Category != ""
 }
 
 // validTableName reports whether a category may name a table (and so a directory) as it is.
@@ -850,7 +861,9 @@ func (d *decoder) route() *tableInfo {
 	}
 	ti := d.fallback
 	if t, ok := amlmon.TableNamed(string(name)); ok {
-		ti = d.table(t)
+		if t.Category != "" {
+			ti = d.table(t)
+		}
 	} else if validTableName(name) {
 		ti = d.table(amlmon.LogTable(string(name)))
 	}

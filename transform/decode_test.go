@@ -334,6 +334,15 @@ func TestDecode(t *testing.T) {
 			},
 		},
 		{
+			name: "a category that names a table of no category", container: "insights-logs-rejects", consumed: -1, records: 2,
+			in: `{"time":"2026-11-25T13:00:00Z","category":"Rejects"}` + "\n" +
+				`{"time":"2026-11-25T13:00:00Z","category":"azuremetrics"}` + "\n",
+			want: []row{
+				{"_table": "Category_rejects", "Category": "Rejects", "TimeGenerated": ts("2026-11-25T13:00:00Z")},
+				{"_table": "Category_rejects", "Category": "azuremetrics"},
+			},
+		},
+		{
 			name: "unknown container category", container: "insights-logs-deploymenteventaks", consumed: -1, records: 1,
 			in:   `{"time":"2026-11-25T13:00:00Z"}`,
 			want: []row{{"_table": "deploymenteventaks", "Category": "deploymenteventaks"}},
