@@ -31,7 +31,7 @@ type decodeResult struct {
 	rejected   int64            // lines rejected (rows written to Rejects)
 	warnings   int64            // values that could not be coerced and became NULL
 	firstError string           // reason of the first rejected line, "" if none
-	perTable   map[string]int64 // rows per table name, Rejects included
+	perTable   map[string]int64 // rows per table name, Rejects not included (see rejected)
 }
 
 // decodeOptions tune a decode. The zero value of each field means its default.
@@ -917,7 +917,9 @@ func (d *decoder) reject(off int64, text []byte, reason string) {
 // added counts the row just appended to b and writes b when it is full.
 func (d *decoder) added(ti *tableInfo, b *batch) {
 	b.rows++
-	d.res.perTable[ti.table.Name]++
+	if ti != d.rejects {
+		d.res.perTable[ti.table.Name]++
+	}
 	if b.rows >= d.opts.batchRows {
 		b.measure()
 		if err := d.flush(ti, b); err != nil && d.err == nil {
