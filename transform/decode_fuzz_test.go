@@ -23,7 +23,7 @@ func FuzzDecode(f *testing.F) {
 		`{"TIME":"2026-11-25T13:00:00Z","Category":"Bad Name!","x":{"y":[1,{"z":null}]},"k\u0041":"\ud83d\ude00"}`,
 		"{\"time\":\"2026-11-25T13:00:00Z\",\"x\":\"\xff\"}\n{\"time\":\"2026-11-25T13:00:00Z\",\"x\":\"\x01\"}\n",
 		`{"count":"14","total":1e400,"time":"2018-12-20T17:00:00.0000000Z","metricName":"Unusable Nodes"}`,
-		"{\"time\":\"2026-11-25T13:00:00Z\"}\n" + strings.Repeat("[", 5000) + "\n",
+		"{\"time\":\"2026-11-25T13:00:00Z\"}\n" + strings.Repeat("[", 300) + "\n",
 	} {
 		f.Add([]byte(seed), false, false)
 		f.Add([]byte(seed), true, true)
@@ -51,6 +51,7 @@ func FuzzDecode(f *testing.F) {
 			start = 3
 		}
 		if _, wrapped, _ := wrapperPrefix(data[start:]); wrapped {
+			checkWrapper(t, data[start:], res)
 			return
 		}
 
@@ -104,4 +105,19 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("consumed %d of %d with no line left", res.consumed, len(data))
 		}
 	})
+}
+
+// checkWrapper checks that a well-formed {"records": [...]} blob yields one row per element
+// and is consumed whole.
+func checkWrapper(t *testing.T, data []byte, res decodeResult) {
+	var w map[string][]json.RawMessage
+	if !utf8.Valid(data) || bytes.Count(data, []byte(`"records"`)) != 1 || json.Unmarshal(data, &w) != nil || len(w) != 1 {
+		return
+	}
+	if n := int64(len(w["records"])); res.records+res.rejected != n {
+		t.Fatalf("%d records + %d rejects, want %d elements", res.records, res.rejected, n)
+	}
+	if res.consumed != int64(len(bytes.TrimRight(data, " \t\r\n"))) && res.consumed != int64(len(data)) {
+		t.Fatalf("consumed %d of %d bytes of a whole wrapper", res.consumed, len(data))
+	}
 }
