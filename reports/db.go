@@ -87,6 +87,11 @@ func (db *DB) createViews(ctx context.Context, lake string) error {
 	if err != nil {
 		return fmt.Errorf("read lake %s: %w", lake, err)
 	}
+	// A category without a fixed table can reach the lake under more than one spelling (as
+	// records spell it, and as its container does when a record names none). SQL names are
+	// case-insensitive, so the spellings are one table, named by the first in sort order
+	// (CamelCase before lower case).
+	spellings := map[string][]string{}
 	var others []string
 	for _, e := range entries {
 		name := e.Name()
@@ -96,29 +101,42 @@ func (db *DB) createViews(ctx context.Context, lake string) error {
 		if _, fixed := amlmon.TableNamed(name); fixed {
 			continue
 		}
-		others = append(others, name)
+		key := strings.ToLower(name)
+		if spellings[key] == nil {
+			others = append(others, name)
+		}
+		spellings[key] = append(spellings[key], name)
 	}
 	sort.Strings(others)
 	for _, name := range others {
 		tables = append(tables, amlmon.LogTable(name))
 	}
 	for _, t := range tables {
-		dir := filepath.Join(lake, t.Name)
-		has, err := hasFiles(filepath.Join(dir, "date=*", "*.parquet"))
-		if err != nil {
-			return err
+		dirs := spellings[strings.ToLower(t.Name)]
+		if dirs == nil {
+			dirs = []string{t.Name}
 		}
-		if !has && isFixed(t.Name) {
-			if err := db.createEmptyView(ctx, t.Name, t.Columns, true); err != nil {
+		var globs []string
+		for _, d := range dirs {
+			pattern := filepath.Join(lake, d, "date=*", "*.parquet")
+			has, err := hasFiles(pattern)
+			if err != nil {
 				return err
 			}
-			db.tables = append(db.tables, t.Name)
+			if has {
+				globs = append(globs, pattern)
+			}
+		}
+		if len(globs) == 0 {
+			if isFixed(t.Name) {
+				if err := db.createEmptyView(ctx, t.Name, t.Columns, true); err != nil {
+					return err
+				}
+				db.tables = append(db.tables, t.Name)
+			}
 			continue
 		}
-		if !has {
-			continue
-		}
-		if err := db.createParquetView(ctx, t, dir); err != nil {
+		if err := db.createParquetView(ctx, t, globs); err != nil {
 			return err
 		}
 		db.tables = append(db.tables, t.Name)
@@ -145,9 +163,13 @@ func hasFiles(pattern string) (bool, error) {
 // createParquetView reads every file of a table. union_by_name lets files written before a
 // column existed be read with it as NULL; a SPEC column missing from every file is NULL too,
 // so queries written against the SPEC schema never fail on an older lake.
-func (db *DB) createParquetView(ctx context.Context, t amlmon.Table, dir string) error {
-	src := fmt.Sprintf("read_parquet(%s, hive_partitioning = true, union_by_name = true, hive_types = {'date': DATE})",
-		sqlString(filepath.ToSlash(filepath.Join(dir, "date=*", "*.parquet"))))
+func (db *DB) createParquetView(ctx context.Context, t amlmon.Table, globs []string) error {
+	lits := make([]string, len(globs))
+	for i, g := range globs {
+		lits[i] = sqlString(filepath.ToSlash(g))
+	}
+	src := fmt.Sprintf("read_parquet([%s], hive_partitioning = true, union_by_name = true, hive_types = {'date': DATE})",
+		strings.Join(lits, ", "))
 	rows, err := db.QueryContext(ctx, "DESCRIBE SELECT * FROM "+src)
 	if err != nil {
 		return fmt.Errorf("read schema of %s: %w", t.Name, err)

@@ -80,6 +80,8 @@ func TestViewsOverFiles(t *testing.T) {
 		{"TimeGenerated": ts("2026-11-26T01:00:00Z"), "NodeId": "n2", "TotalE2ETimeInSeconds": 12.5},
 	})
 	l.table("ModelsChangeEvent", "2026-11-25", []row{{"TimeGenerated": ts("2026-11-25T08:00:00Z"), "ResourceId": rid1}})
+	// The same category spelt as its container spells it is the same table.
+	l.table("modelschangeevent", "2026-11-26", []row{{"TimeGenerated": ts("2026-11-26T08:00:00Z"), "ResourceId": rid1}})
 	// A folder of the lake's bookkeeping and a stray folder without Parquet are not tables.
 	os.MkdirAll(filepath.Join(l.dir, "_amlmon", "x"), 0o755)
 	os.MkdirAll(filepath.Join(l.dir, "Scratch"), 0o755)
@@ -126,6 +128,10 @@ func TestViewsOverFiles(t *testing.T) {
 	}
 	if cols := columnsOf(t, db, "ModelsChangeEvent"); cols["TimeGenerated"] != "TIMESTAMP" || cols["date"] != "DATE" {
 		t.Errorf("ModelsChangeEvent columns = %v", cols)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM modelschangeevent`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("ModelsChangeEvent over both spellings: %d rows, %v; want 2", n, err)
 	}
 	var size, records int64
 	var h time.Time
