@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -635,4 +636,54 @@ func TestArrowSchema(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDecodeResumesWhereItStopped cuts a blob at every byte, as an append blob is seen while
+// it grows, decodes the cut unsealed, then the rest from where that stopped: together the two
+// runs must give exactly the rows of one run over the whole blob.
+func TestDecodeResumesWhereItStopped(t *testing.T) {
+	rec := func(id string) string {
+		return `{"time":"2026-11-25T13:00:00Z","properties":{"JobId":"` + id + `"}}`
+	}
+	for _, tc := range []struct{ name, in string }{
+		{"json lines", rec("a") + "\n" + rec("b") + "\r\n\n  " + rec("c") + "  \n" + rec("d")},
+		{"wrapper on one line", `{"records":[` + rec("a") + "," + rec("b") + " , " + rec("c") + "]}"},
+		{"wrapper pretty-printed", "\xEF\xBB\xBF{\n  \"records\": [\n    " + rec("a") + ",\n    " + rec("b") + "\n  ]\n}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			blob := testBlob("insights-logs-amlcomputejobevent")
+			whole := &memSink{t: t}
+			if _, err := runDecode(t, context.Background(), blob, 0, strings.NewReader(tc.in), decodeOptions{sealed: true}, whole); err != nil {
+				t.Fatal(err)
+			}
+			want := summary(whole.rows)
+			for cut := 0; cut <= len(tc.in); cut++ {
+				sink := &memSink{t: t}
+				first, err := runDecode(t, context.Background(), blob, 0, strings.NewReader(tc.in[:cut]), decodeOptions{}, sink)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if first.consumed > int64(cut) {
+					t.Fatalf("cut %d: consumed %d", cut, first.consumed)
+				}
+				rest := strings.NewReader(tc.in[first.consumed:])
+				if _, err := runDecode(t, context.Background(), blob, first.consumed, rest, decodeOptions{sealed: true}, sink); err != nil {
+					t.Fatal(err)
+				}
+				if got := summary(sink.rows); got != want {
+					t.Fatalf("cut %d (consumed %d): rows\n%s\nwant\n%s", cut, first.consumed, got, want)
+				}
+			}
+		})
+	}
+}
+
+// summary lists the table, JobId and offset of each row, sorted by offset.
+func summary(rows []row) string {
+	lines := make([]string, len(rows))
+	for i, r := range rows {
+		lines[i] = fmt.Sprintf("%012d %s %v", r["_SourceOffset"], r["_table"], r["JobId"])
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }
