@@ -58,9 +58,14 @@ const (
 // every record to sink in batches; every line is accounted for as a record, a reject or (only
 // the unterminated last line of an unsealed blob) left for the next run.
 //
-// The old {"records": [...]} wrapper is recognised only at offset 0; its elements are streamed
-// one by one. An element the wrapper syntax cannot carry on from makes the rest of the blob
-// read as lines, so that nothing is silently skipped.
+// The old {"records": [...]} wrapper is recognised at offset 0, and carried on with from a
+// later offset that an earlier run left inside its array; its elements are streamed one by
+// one. An element the wrapper syntax cannot carry on from makes the rest of the blob read as
+// lines, so that nothing is silently skipped.
+//
+// On a blob that is not sealed, whatever may be the start of something still being written is
+// left unconsumed: an unparseable unterminated last line, a blank unterminated tail, the head
+// of a wrapper, an unfinished element.
 func decode(ctx context.Context, b Blob, start int64, r io.Reader, o decodeOptions, sink batchSink) (decodeResult, error) {
 	d := newDecoder(b, start, r, o, sink)
 	defer d.release()

@@ -209,6 +209,39 @@ func TestDecode(t *testing.T) {
 			},
 		},
 		{
+			name: "a blank unterminated tail, unsealed, is left", container: job,
+			consumed: int64(len(short("a")) + 1), records: 1,
+			in:   short("a") + "\n  \t",
+			want: []row{{"JobId": "a"}},
+		},
+		{
+			name: "a blank unterminated tail, sealed, is consumed", container: job, consumed: -1, records: 1,
+			opts: decodeOptions{sealed: true},
+			in:   short("a") + "\n  \t",
+			want: []row{{"JobId": "a"}},
+		},
+		{
+			name: "the head of a wrapper, unsealed, is left", container: job, consumed: 0,
+			in: "\xEF\xBB\xBF{\n  \"rec",
+		},
+		{
+			name: "the head of a wrapper, sealed, is rejected", container: job, consumed: -1, rejected: 2,
+			opts: decodeOptions{sealed: true}, firstErr: "invalid JSON",
+			in:   "\xEF\xBB\xBF{\n  \"rec",
+			want: []row{{"Text": "{", "_SourceOffset": int64(3)}, {"Text": `  "rec`, "_SourceOffset": int64(5)}},
+		},
+		{
+			name: "an unfinished wrapper element, unsealed, is left", container: job,
+			consumed: int64(12 + len(short("a"))), records: 1,
+			in:   `{"records":[` + short("a") + `,` + short("b")[:30],
+			want: []row{{"JobId": "a"}},
+		},
+		{
+			name: "a wrapper carried on from inside its array", container: job, start: 500, consumed: -1, records: 2,
+			in:   " ,\n" + short("b") + "," + short("c") + "\n]}\n",
+			want: []row{{"JobId": "b", "_SourceOffset": int64(503)}, {"JobId": "c", "_SourceOffset": int64(504 + len(short("b")))}},
+		},
+		{
 			name: "numbers as strings and uncoercible values", container: cluster, consumed: -1, records: 1, warnings: 4,
 			in: `{"time":"2026-11-25T13:00:00Z","category":"AmlComputeClusterEvent","durationMs":"1500","properties":{` +
 				`"QuotaAllocated":"48","QuotaUtilized":12,"CoreCount":"48.0","CurrentNodeCount":4.7,"IdleNodeCount":"abc",` +
