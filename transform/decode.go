@@ -188,6 +188,7 @@ type resourceID struct {
 	id, sub, rg, provider, resource []byte
 }
 
+// parse sets p from a resource ID as a record spells it, reusing p's buffer.
 func (p *resourceID) parse(raw []byte) {
 	id := p.id[:0]
 	for _, c := range raw {
@@ -235,6 +236,7 @@ func (p *resourceID) parse(raw []byte) {
 	}
 }
 
+// newDecoder fills in the defaults of o and prepares the tables every blob may need.
 func newDecoder(b Blob, start int64, r io.Reader, o decodeOptions, sink batchSink) *decoder {
 	if o.batchRows <= 0 {
 		o.batchRows = defaultBatchRows
@@ -309,6 +311,7 @@ func validTableName(s []byte) bool {
 	return true
 }
 
+// safeTableName makes s a valid table name by replacing what a directory name must not hold.
 func safeTableName(s string) string {
 	b := []byte(s)
 	for i, c := range b {
@@ -333,6 +336,7 @@ func (d *decoder) table(t amlmon.Table) *tableInfo {
 	return ti
 }
 
+// release frees the builders of every open batch, written or not.
 func (d *decoder) release() {
 	for _, ti := range d.tables {
 		for day, b := range ti.batches {
@@ -344,6 +348,7 @@ func (d *decoder) release() {
 	d.openCount = 0
 }
 
+// run decodes the whole range: the BOM and the wrapper are only possible at its start.
 func (d *decoder) run(ctx context.Context) error {
 	if d.rd.off == 0 {
 		if err := d.need(3); err != nil {
