@@ -95,6 +95,7 @@ type column struct {
 	std  int
 }
 
+// columnOf says where the values of a column come from, by its name.
 func columnOf(c amlmon.Column, rejects bool) column {
 	col := column{typ: c.Type, std: -1}
 	switch c.Name {

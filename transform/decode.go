@@ -58,9 +58,14 @@ const (
 // every record to sink in batches; every line is accounted for as a record, a reject or (only
 // the unterminated last line of an unsealed blob) left for the next run.
 //
-// The old {"records": [...]} wrapper is recognised only at offset 0; its elements are streamed
-// one by one. An element the wrapper syntax cannot carry on from makes the rest of the blob
-// read as lines, so that nothing is silently skipped.
+// The old {"records": [...]} wrapper is recognised at offset 0, and carried on with from a
+// later offset that an earlier run left inside its array; its elements are streamed one by
+// one. An element the wrapper syntax cannot carry on from makes the rest of the blob read as
+// lines, so that nothing is silently skipped.
+//
+// On a blob that is not sealed, whatever may be the start of something still being written is
+// left unconsumed: an unparseable unterminated last line, a blank unterminated tail, the head
+// of a wrapper, an unfinished element.
 func decode(ctx context.Context, b Blob, start int64, r io.Reader, o decodeOptions, sink batchSink) (decodeResult, error) {
 	d := newDecoder(b, start, r, o, sink)
 	defer d.release()
@@ -183,6 +188,7 @@ type resourceID struct {
 	id, sub, rg, provider, resource []byte
 }
 
+// parse sets p from a resource ID as a record spells it, reusing p's buffer.
 func (p *resourceID) parse(raw []byte) {
 	id := p.id[:0]
 	for _, c := range raw {
@@ -230,6 +236,7 @@ func (p *resourceID) parse(raw []byte) {
 	}
 }
 
+// newDecoder fills in the defaults of o and prepares the tables every blob may need.
 func newDecoder(b Blob, start int64, r io.Reader, o decodeOptions, sink batchSink) *decoder {
 	if o.batchRows <= 0 {
 		o.batchRows = defaultBatchRows
@@ -304,6 +311,7 @@ func validTableName(s []byte) bool {
 	return true
 }
 
+// safeTableName makes s a valid table name by replacing what a directory name must not hold.
 func safeTableName(s string) string {
 	b := []byte(s)
 	for i, c := range b {
@@ -328,6 +336,7 @@ func (d *decoder) table(t amlmon.Table) *tableInfo {
 	return ti
 }
 
+// release frees the builders of every open batch, written or not.
 func (d *decoder) release() {
 	for _, ti := range d.tables {
 		for day, b := range ti.batches {
@@ -339,27 +348,59 @@ func (d *decoder) release() {
 	d.openCount = 0
 }
 
+// run decodes the whole range: the BOM and the wrapper are only possible at its start.
 func (d *decoder) run(ctx context.Context) error {
 	if d.rd.off == 0 {
 		if err := d.need(3); err != nil {
 			return err
 		}
+		// The BOM counts as consumed only with what follows it, so that a run that reads no
+		// more than the BOM leaves the next one starting at 0, where a wrapper is recognised.
 		if bytes.HasPrefix(d.rd.unread(), []byte("\xEF\xBB\xBF")) {
 			d.rd.advance(3)
-			d.consumed = d.rd.off
 		}
-		wrapped, err := d.detectWrapper()
+		wrapped, partial, err := d.detectWrapper()
 		if err != nil {
 			return err
 		}
+		if partial && !d.opts.sealed {
+			return nil // all there is could be the head of a wrapper being written
+		}
 		if wrapped {
-			stop, err := d.wrapper(ctx)
+			stop, err := d.wrapper(ctx, true)
 			if err != nil || stop {
 				return err
 			}
 		}
+	} else if c, err := d.peekAhead(); err != nil {
+		return err
+	} else if c == ',' || c == ']' {
+		// A wrapper that an earlier run left open stops just after an element, so a range
+		// that starts with its separator carries on with the records array; a JSON line
+		// never starts so.
+		stop, err := d.wrapper(ctx, false)
+		if err != nil || stop {
+			return err
+		}
 	}
 	return d.readLines(ctx)
+}
+
+// peekAhead returns the first byte past whitespace without consuming anything, or 0 when
+// there is none in reach.
+func (d *decoder) peekAhead() (byte, error) {
+	for {
+		if i := skipSpace(d.rd.unread(), 0); i < d.rd.end-d.rd.pos {
+			return d.rd.unread()[i], nil
+		}
+		switch err := d.rd.fill(); {
+		case err == nil:
+		case err == io.EOF || err == errBufferFull:
+			return 0, nil
+		default:
+			return 0, d.readErr(err)
+		}
+	}
 }
 
 // need reads until n bytes are unread or the stream ends.
@@ -476,7 +517,9 @@ func (d *decoder) line(off int64, line []byte, last bool) bool {
 	}
 	v := trimSpaceBytes(line)
 	if len(v) == 0 {
-		return true
+		// Blank, but unterminated on a growing blob it may be the indent of a record being
+		// appended, whose offset is where this line starts.
+		return !last || d.opts.sealed
 	}
 	return d.value(off, v, line, last && !d.opts.sealed)
 }
@@ -1013,23 +1056,25 @@ func wrapperPrefix(b []byte) (n int, match, more bool) {
 }
 
 // detectWrapper consumes the head of a {"records": [...]} blob and reports whether it found
-// one.
-func (d *decoder) detectWrapper() (bool, error) {
+// one; partial means the stream ended while it could still have been one.
+func (d *decoder) detectWrapper() (wrapped, partial bool, err error) {
 	for {
 		n, match, more := wrapperPrefix(d.rd.unread())
 		if match {
 			d.rd.advance(n)
-			return true, nil
+			return true, false, nil
 		}
 		if !more {
-			return false, nil
+			return false, false, nil
 		}
 		switch err := d.rd.fill(); {
 		case err == nil:
-		case err == io.EOF || err == errBufferFull:
-			return false, nil
+		case err == io.EOF:
+			return false, true, nil
+		case err == errBufferFull:
+			return false, false, nil
 		default:
-			return false, d.readErr(err)
+			return false, false, d.readErr(err)
 		}
 	}
 }
@@ -1051,9 +1096,12 @@ func (d *decoder) peek() (byte, error) {
 // wrapper streams the elements of the records array, each one a record at its own offset.
 // It returns stop when the decode is over, or false to have the rest read as lines: after the
 // wrapper closes, or from the first element whose syntax it cannot carry on from.
-func (d *decoder) wrapper(ctx context.Context) (stop bool, err error) {
+//
+// consumed moves only past elements (and past the closing bracket and brace), never past a
+// bare separator: a run that ends inside the array leaves the next range starting at a ',' or
+// ']', which is how the next run knows to carry on with the array (see run).
+func (d *decoder) wrapper(ctx context.Context, wantValue bool) (stop bool, err error) {
 	rd := &d.rd
-	wantValue := true
 	for {
 		c, err := d.peek()
 		if err == io.EOF {
@@ -1067,6 +1115,8 @@ func (d *decoder) wrapper(ctx context.Context) (stop bool, err error) {
 			switch c, err := d.peek(); {
 			case err == nil && c == '}':
 				rd.advance(1)
+			case err == io.EOF && !d.opts.sealed:
+				return true, d.err // the closing brace may be on its way
 			case err != nil && err != io.EOF:
 				return true, d.readErr(err)
 			}
@@ -1078,7 +1128,6 @@ func (d *decoder) wrapper(ctx context.Context) (stop bool, err error) {
 				return false, nil
 			}
 			rd.advance(1)
-			d.consumed = rd.off
 			wantValue = true
 			continue
 		}

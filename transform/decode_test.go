@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -206,6 +207,39 @@ func TestDecode(t *testing.T) {
 				{"_table": "Rejects", "_date": "2026-11-25", "BlobHour": ts("2026-11-25T13:00:00Z"), "Container": job,
 					"Text": short("b")[:20], "_SourceOffset": int64(len(short("a")) + 1), "_SourceBlob": job + "/" + testName},
 			},
+		},
+		{
+			name: "a blank unterminated tail, unsealed, is left", container: job,
+			consumed: int64(len(short("a")) + 1), records: 1,
+			in:   short("a") + "\n  \t",
+			want: []row{{"JobId": "a"}},
+		},
+		{
+			name: "a blank unterminated tail, sealed, is consumed", container: job, consumed: -1, records: 1,
+			opts: decodeOptions{sealed: true},
+			in:   short("a") + "\n  \t",
+			want: []row{{"JobId": "a"}},
+		},
+		{
+			name: "the head of a wrapper, unsealed, is left", container: job, consumed: 0,
+			in: "\xEF\xBB\xBF{\n  \"rec",
+		},
+		{
+			name: "the head of a wrapper, sealed, is rejected", container: job, consumed: -1, rejected: 2,
+			opts: decodeOptions{sealed: true}, firstErr: "invalid JSON",
+			in:   "\xEF\xBB\xBF{\n  \"rec",
+			want: []row{{"Text": "{", "_SourceOffset": int64(3)}, {"Text": `  "rec`, "_SourceOffset": int64(5)}},
+		},
+		{
+			name: "an unfinished wrapper element, unsealed, is left", container: job,
+			consumed: int64(12 + len(short("a"))), records: 1,
+			in:   `{"records":[` + short("a") + `,` + short("b")[:30],
+			want: []row{{"JobId": "a"}},
+		},
+		{
+			name: "a wrapper carried on from inside its array", container: job, start: 500, consumed: -1, records: 2,
+			in:   " ,\n" + short("b") + "," + short("c") + "\n]}\n",
+			want: []row{{"JobId": "b", "_SourceOffset": int64(503)}, {"JobId": "c", "_SourceOffset": int64(504 + len(short("b")))}},
 		},
 		{
 			name: "numbers as strings and uncoercible values", container: cluster, consumed: -1, records: 1, warnings: 4,
@@ -635,4 +669,54 @@ func TestArrowSchema(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDecodeResumesWhereItStopped cuts a blob at every byte, as an append blob is seen while
+// it grows, decodes the cut unsealed, then the rest from where that stopped: together the two
+// runs must give exactly the rows of one run over the whole blob.
+func TestDecodeResumesWhereItStopped(t *testing.T) {
+	rec := func(id string) string {
+		return `{"time":"2026-11-25T13:00:00Z","properties":{"JobId":"` + id + `"}}`
+	}
+	for _, tc := range []struct{ name, in string }{
+		{"json lines", rec("a") + "\n" + rec("b") + "\r\n\n  " + rec("c") + "  \n" + rec("d")},
+		{"wrapper on one line", `{"records":[` + rec("a") + "," + rec("b") + " , " + rec("c") + "]}"},
+		{"wrapper pretty-printed", "\xEF\xBB\xBF{\n  \"records\": [\n    " + rec("a") + ",\n    " + rec("b") + "\n  ]\n}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			blob := testBlob("insights-logs-amlcomputejobevent")
+			whole := &memSink{t: t}
+			if _, err := runDecode(t, context.Background(), blob, 0, strings.NewReader(tc.in), decodeOptions{sealed: true}, whole); err != nil {
+				t.Fatal(err)
+			}
+			want := summary(whole.rows)
+			for cut := 0; cut <= len(tc.in); cut++ {
+				sink := &memSink{t: t}
+				first, err := runDecode(t, context.Background(), blob, 0, strings.NewReader(tc.in[:cut]), decodeOptions{}, sink)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if first.consumed > int64(cut) {
+					t.Fatalf("cut %d: consumed %d", cut, first.consumed)
+				}
+				rest := strings.NewReader(tc.in[first.consumed:])
+				if _, err := runDecode(t, context.Background(), blob, first.consumed, rest, decodeOptions{sealed: true}, sink); err != nil {
+					t.Fatal(err)
+				}
+				if got := summary(sink.rows); got != want {
+					t.Fatalf("cut %d (consumed %d): rows\n%s\nwant\n%s", cut, first.consumed, got, want)
+				}
+			}
+		})
+	}
+}
+
+// summary lists the table, JobId and offset of each row, sorted by offset.
+func summary(rows []row) string {
+	lines := make([]string, len(rows))
+	for i, r := range rows {
+		lines[i] = fmt.Sprintf("%012d %s %v", r["_SourceOffset"], r["_table"], r["JobId"])
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }

@@ -25,6 +25,7 @@ func (e *jsonError) Error() string {
 	return fmt.Sprintf("%s at offset %d", e.msg, e.off)
 }
 
+// errAt describes the fault at b[i]; past the end of b it is truncation.
 func errAt(b []byte, i int, what string) *jsonError {
 	if i >= len(b) {
 		return &jsonError{msg: "unexpected end of input", off: i, truncated: true}

@@ -233,6 +233,7 @@ func otherLayouts() [5]string {
 	return [5]string{time.RFC3339Nano, time.RFC1123Z, time.RFC1123, "2006/01/02 15:04:05.999999999", "2006-01-02T15:04:05.999999999Z0700"}
 }
 
+// parseOther is the slow path, for spellings too rare to hand-parse.
 func parseOther(s []byte) (int64, bool) {
 	str := string(s)
 	for _, layout := range otherLayouts() {
