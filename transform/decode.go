@@ -158,7 +158,7 @@ type decoder struct {
 	byName    map[string]*tableInfo // by category as spelled in records
 	metrics   *tableInfo
 	rejects   *tableInfo
-	fallback  *tableInfo // the container's category
+	fallback  *tableInfo // the container's category, made on first use (see containerFallback)
 	openCount int
 
 	// The record being decoded.
@@ -269,7 +269,6 @@ func newDecoder(b Blob, start int64, r io.Reader, o decodeOptions, sink batchSin
 	metrics, _ := amlmon.TableNamed(amlmon.AzureMetrics)
 	d.rejects = d.table(rejects)
 	d.metrics = d.table(metrics)
-	d.fallback = d.table(containerTable(b.Container))
 	return d
 }
 
@@ -880,6 +879,16 @@ func (d *decoder) resourceID() {
 	d.rid.parse(raw)
 }
 
+// containerFallback is the table of records that name no usable category. It is made on
+// first use, so that when records do name their category, the table is spelt as they spell
+// it rather than as the lower-case container does (tables are keyed case-insensitively).
+func (d *decoder) containerFallback() *tableInfo {
+	if d.fallback == nil {
+		d.fallback = d.table(containerTable(d.blob.Container))
+	}
+	return d.fallback
+}
+
 // route picks the table of the parsed record.
 func (d *decoder) route() *tableInfo {
 	if d.blob.Metrics {
@@ -887,7 +896,7 @@ func (d *decoder) route() *tableInfo {
 	}
 	m := d.std(stdCategory)
 	if m == nil || d.val(m)[0] != '"' {
-		return d.fallback
+		return d.containerFallback()
 	}
 	val := d.val(m)
 	name := val[1 : len(val)-1]
@@ -897,18 +906,18 @@ func (d *decoder) route() *tableInfo {
 	}
 	name = trimSpaceBytes(name)
 	if len(name) == 0 {
-		return d.fallback
+		return d.containerFallback()
 	}
 	if ti, ok := d.byName[string(name)]; ok {
 		return ti
 	}
-	ti := d.fallback
-	if t, ok := amlmon.TableNamed(string(name)); ok {
-		if t.Category != "" {
-			ti = d.table(t)
-		}
-	} else if validTableName(name) {
+	var ti *tableInfo
+	if t, ok := amlmon.TableNamed(string(name)); ok && t.Category != "" {
+		ti = d.table(t)
+	} else if !ok && validTableName(name) {
 		ti = d.table(amlmon.LogTable(string(name)))
+	} else {
+		ti = d.containerFallback()
 	}
 	if len(d.byName) < maxCachedCategories {
 		d.byName[string(name)] = ti

@@ -377,6 +377,15 @@ func TestDecode(t *testing.T) {
 			},
 		},
 		{
+			name: "a category keeps its spelling in its own container", container: "insights-logs-modelschangeevent", consumed: -1, records: 2,
+			in: `{"time":"2026-11-25T13:00:00Z","category":"ModelsChangeEvent"}` + "\n" +
+				`{"time":"2026-11-25T13:00:01Z"}` + "\n",
+			want: []row{
+				{"_table": "ModelsChangeEvent", "Category": "ModelsChangeEvent"},
+				{"_table": "ModelsChangeEvent", "TimeGenerated": ts("2026-11-25T13:00:01Z")},
+			},
+		},
+		{
 			name: "unknown container category", container: "insights-logs-deploymenteventaks", consumed: -1, records: 1,
 			in:   `{"time":"2026-11-25T13:00:00Z"}`,
 			want: []row{{"_table": "deploymenteventaks", "Category": "deploymenteventaks"}},
