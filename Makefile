@@ -32,9 +32,13 @@ demo: build
 	@echo
 	@echo "The report: demo/reports/$(DEMO_DAY)/report.md"
 
-# Every Go benchmark of the module; the unit tests are skipped (-run '^$$').
-bench: $(AZURITE)
-	$(GO) test -count=1 -run '^$$' -bench . -benchmem ./...
+# amlmon against DuckDB's own JSON reader on a generated archive (BENCH_SIZE, default 600MiB),
+# then the Go benchmarks of the conversion path. Archives are kept in .bench between runs.
+BENCH_SIZE ?= 600MiB
+bench: build
+	$(GO) build -o bin/amlbench ./cmd/amlbench
+	bin/amlbench --size $(BENCH_SIZE) --amlmon $(BIN)
+	$(GO) test -count=1 -run '^$$' -bench . -benchmem ./transform
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
