@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -77,23 +76,6 @@ func reportFiles(t *testing.T, out string) map[string][]byte {
 	return files
 }
 
-func sameReports(t *testing.T, what string, a, b map[string][]byte) {
-	t.Helper()
-	var names []string
-	for n := range a {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	if len(a) != len(b) {
-		t.Errorf("%s: %d CSV files against %d", what, len(a), len(b))
-	}
-	for _, n := range names {
-		if !bytes.Equal(a[n], b[n]) {
-			t.Errorf("%s: %s differs\n--- first\n%s\n--- second\n%s", what, n, a[n], b[n])
-		}
-	}
-}
-
 // Flags every e2e run shares: a "now" long after the archive, so that every blob is sealed
 // whatever its modification time, and a short settle for blobs uploaded a moment ago.
 var e2eFlags = []string{"--date", e2eDay, "--now", "2030-01-01T00:00:00Z", "--settle", "1ms", "--progress", "never"}
@@ -116,12 +98,12 @@ func TestRunLocalArchive(t *testing.T) {
 
 	// Again, on the same lake: nothing doubles, the report is the same.
 	mustRun(t, exitOK, runArgs(arc, lake, out)...)
-	sameReports(t, "second run", first, reportFiles(t, out))
+	sameFiles(t, "second run", first, reportFiles(t, out))
 
 	// The report alone, from the lake, says the same.
 	out2 := t.TempDir()
 	mustRun(t, exitOK, "report", "--lake", lake, "--out", out2, "--date", e2eDay, "--now", "2030-01-01T00:00:00Z")
-	sameReports(t, "report from the lake", first, reportFiles(t, out2))
+	sameFiles(t, "report from the lake", first, reportFiles(t, out2))
 
 	// --fail-on-alert turns fired alerts into exit 3.
 	b, err := os.ReadFile(filepath.Join(out, e2eDay, "summary.json"))
@@ -206,7 +188,7 @@ func TestRunAzuriteMatchesLocal(t *testing.T) {
 	// The connection string as --source, then from the environment with no --source.
 	azOut := t.TempDir()
 	_, stderr := mustRun(t, exitOK, runArgs(az.ConnectionString(), t.TempDir(), azOut, "--log-level", "debug")...)
-	sameReports(t, "Azurite against the local copy", reportFiles(t, localOut), reportFiles(t, azOut))
+	sameFiles(t, "Azurite against the local copy", reportFiles(t, localOut), reportFiles(t, azOut))
 	if strings.Contains(stderr, azuritetest.Key) {
 		t.Error("the account key is in the log")
 	}
@@ -214,7 +196,7 @@ func TestRunAzuriteMatchesLocal(t *testing.T) {
 	envOut := t.TempDir()
 	args := append([]string{"run", "--lake", t.TempDir(), "--out", envOut}, e2eFlags...)
 	mustRun(t, exitOK, args...)
-	sameReports(t, "Azurite from the environment", reportFiles(t, localOut), reportFiles(t, envOut))
+	sameFiles(t, "Azurite from the environment", reportFiles(t, localOut), reportFiles(t, envOut))
 }
 
 func TestFetchThenSyncEqualsDirectSync(t *testing.T) {
@@ -241,7 +223,7 @@ func TestFetchThenSyncEqualsDirectSync(t *testing.T) {
 		mustRun(t, exitOK, "report", "--lake", lake, "--out", out, "--date", e2eDay, "--now", "2030-01-01T00:00:00Z")
 		return reportFiles(t, out)
 	}
-	sameReports(t, "fetched copy against Azurite", sync(cs), sync(copyDir))
+	sameFiles(t, "fetched copy against Azurite", sync(cs), sync(copyDir))
 }
 
 func TestInterruptedSyncExitsOne(t *testing.T) {
