@@ -23,9 +23,6 @@ import (
 // Formats lists the names WriteRows accepts. It is read-only.
 var Formats = []string{"table", "csv", "json", "markdown"}
 
-// timeLayout is SPEC §3's time format: RFC 3339, UTC, microseconds.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
 // maxTableCell is where a table cell is cut, so that one long error message does not push
 // every other column off the terminal.
 const maxTableCell = 60
@@ -122,7 +119,7 @@ func (c cell) text() (s string, ok bool) {
 		case "TIME", "TIMETZ", "TIME WITH TIME ZONE":
 			return v.Format("15:04:05.000000"), true
 		}
-		return v.UTC().Format(timeLayout), true
+		return v.UTC().Format(TimeLayout), true
 	case float64:
 		return formatFloat(v, 64), true
 	case float32:
