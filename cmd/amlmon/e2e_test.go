@@ -112,9 +112,16 @@ func TestRunLocalArchive(t *testing.T) {
 	}
 	var sum struct {
 		AlertsFired int64 `json:"alerts_fired"`
+		Run         struct {
+			Started time.Time `json:"started"`
+		} `json:"run"`
 	}
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatal(err)
+	}
+	// The run's start is told by the command's clock, which --now pins.
+	if want := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC); !sum.Run.Started.Equal(want) {
+		t.Errorf("summary.json run.started = %s, want %s", sum.Run.Started, want)
 	}
 	want := exitOK
 	if sum.AlertsFired > 0 {

@@ -72,6 +72,9 @@ func (j syncJob) do(ctx context.Context) (*reports.RunStatus, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The report says when the run started by the command's clock (--now pins it); the
+	// progress figures measure the wall clock.
+	startedAt := j.now().UTC()
 	started := time.Now()
 	t := newTracker(started)
 	lake, err := transform.Open(j.lake, transform.Options{
@@ -116,7 +119,7 @@ func (j syncJob) do(ctx context.Context) (*reports.RunStatus, error) {
 		j.log.Warn("blob failed", "err", e)
 	}
 	return &reports.RunStatus{
-		Started:      started.UTC(),
+		Started:      startedAt,
 		Duration:     stats.Duration,
 		Blobs:        stats.Blobs,
 		Read:         stats.Read,
