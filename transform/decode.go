@@ -311,6 +311,12 @@ func validTableName(s []byte) bool {
 }
 
 // safeTableName makes s a valid table name by replacing what a directory name must not hold.
+// isFixedTable reports whether name is one of the lake's fixed tables, whatever its case.
+func isFixedTable(name string) bool {
+	_, ok := amlmon.TableNamed(name)
+	return ok
+}
+
 func safeTableName(s string) string {
 	b := []byte(s)
 	for i, c := range b {
@@ -911,11 +917,15 @@ func (d *decoder) route() *tableInfo {
 	if ti, ok := d.byName[string(name)]; ok {
 		return ti
 	}
+	// A category names its table as it is spelt; one that cannot be a folder name as it is
+	// ("Foo-Bar") is made into one ("Foo_Bar") rather than mixed into another table.
 	var ti *tableInfo
 	if t, ok := amlmon.TableNamed(string(name)); ok && t.Category != "" {
 		ti = d.table(t)
 	} else if !ok && validTableName(name) {
 		ti = d.table(amlmon.LogTable(string(name)))
+	} else if safe := safeTableName(string(name)); !ok && !isFixedTable(safe) {
+		ti = d.table(amlmon.LogTable(safe))
 	} else {
 		ti = d.containerFallback()
 	}

@@ -355,15 +355,17 @@ func TestDecode(t *testing.T) {
 			want: []row{{"EventType": "JobSubmitted"}, {"EventType": "JobSucceeded"}},
 		},
 		{
-			name: "unknown, invalid and missing categories", container: job, consumed: -1, records: 4,
+			name: "unknown, invalid and missing categories", container: job, consumed: -1, records: 5,
 			in: `{"time":"2026-11-25T13:00:00Z","category":"ModelsChangeEvent","properties":{"JobId":"x"}}` + "\n" +
 				`{"time":"2026-11-25T13:00:00Z","category":"../etc passwd","properties":{"JobId":"y"}}` + "\n" +
 				`{"time":"2026-11-25T13:00:00Z","properties":{"JobId":"z"}}` + "\n" +
-				`{"time":"2026-11-25T13:00:00Z","category":"amlcomputeclusterevent","properties":{"ClusterName":"c"}}` + "\n",
+				`{"time":"2026-11-25T13:00:00Z","category":"amlcomputeclusterevent","properties":{"ClusterName":"c"}}` + "\n" +
+				`{"time":"2026-11-25T13:00:00Z","category":"Foo-Bar","properties":{"JobId":"f"}}` + "\n",
 			want: []row{
 				{"_table": "AmlComputeClusterEvent", "Category": "amlcomputeclusterevent", "ClusterName": "c"},
-				{"_table": "AmlComputeJobEvent", "Category": "../etc passwd", "JobId": "y"},
 				{"_table": "AmlComputeJobEvent", "Category": "AmlComputeJobEvent", "JobId": "z"},
+				{"_table": "Category____etc_passwd", "Category": "../etc passwd", "Properties": `{"JobId":"y"}`},
+				{"_table": "Foo_Bar", "Category": "Foo-Bar", "Properties": `{"JobId":"f"}`},
 				{"_table": "ModelsChangeEvent", "Category": "ModelsChangeEvent", "Properties": `{"JobId":"x"}`},
 			},
 		},
