@@ -204,9 +204,18 @@ func (wk *dirWalk) readDir(rel []string) ([]os.DirEntry, error) {
 	}
 	if err != nil {
 		name := strings.Join(rel, "/")
-		return nil, wk.unreadableFolder(name, fmt.Errorf("%s/%s: %w: read folder: %w", wk.container, name, ErrUnreadable, err))
+		return nil, wk.unreadableFolder(name, wk.unreadableErr(name, "read folder", err))
 	}
 	return sortEntries(entries), nil
+}
+
+// unreadableErr says why the file or folder name cannot be read. The local path is left out of
+// the message: the container and name already say where, and the cause reads better alone.
+func (wk *dirWalk) unreadableErr(name, what string, err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s/%s: %w: %s: %w", wk.container, name, ErrUnreadable, what, err)
 }
 
 // unreadableFolder passes on a folder that cannot be read, named by its path below the
@@ -245,10 +254,10 @@ func (wk *dirWalk) file(rel []string) error {
 		if _, lerr := os.Lstat(p); errors.Is(lerr, fs.ErrNotExist) {
 			return nil // removed while listing
 		}
-		err = fmt.Errorf("dangling link: %w", err)
+		return wk.unreadableFile(name, wk.unreadableErr(name, "dangling link", err))
 	}
 	if err != nil {
-		return wk.unreadableFile(name, fmt.Errorf("%s/%s: %w: %w", wk.container, name, ErrUnreadable, err))
+		return wk.unreadableFile(name, wk.unreadableErr(name, "stat", err))
 	}
 	if !info.Mode().IsRegular() {
 		return nil

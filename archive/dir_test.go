@@ -281,8 +281,9 @@ func TestDirUnreadableFiles(t *testing.T) {
 			switch i {
 			case 1, 3:
 				why := map[int]string{1: "too many levels of symbolic links", 3: "no such file"}[i]
-				if !errors.Is(b.Err, archive.ErrUnreadable) || !strings.Contains(b.Err.Error(), why) {
-					t.Errorf("%s: Err = %v, want ErrUnreadable saying %q", b.Name, b.Err, why)
+				if !errors.Is(b.Err, archive.ErrUnreadable) || !strings.Contains(b.Err.Error(), why) ||
+					!strings.HasPrefix(b.Err.Error(), b.Container+"/"+b.Name+": ") {
+					t.Errorf("%s: Err = %v, want ErrUnreadable naming the blob and saying %q", b.Name, b.Err, why)
 				}
 				if errors.Is(b.Err, archive.ErrUnrecognised) || b.Path != (archive.Path{}) {
 					t.Errorf("%s: Err = %v, Path = %+v, want an unreadable blob without a path", b.Name, b.Err, b.Path)
