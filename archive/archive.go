@@ -22,6 +22,10 @@ var (
 	ErrUnrecognised = errors.New("not an archive blob name")
 	// ErrUnsafeName: a blob name that cannot become a local path safely.
 	ErrUnsafeName = errors.New("unsafe blob name")
+	// ErrUnreadable: a blob, or a folder of a local archive, that the listing met but could
+	// not read (a symbolic-link loop, a dangling link, a folder it may not open). It is listed
+	// with Err set, so that one bad file never stops a listing.
+	ErrUnreadable = errors.New("unreadable blob")
 )
 
 // Window selects blobs by the hour in their path and by where they come from.
@@ -62,7 +66,8 @@ type Blob struct {
 	Gzip bool
 	// Path is the parsed name, valid when Err is nil.
 	Path Path
-	// Err is non-nil (wrapping ErrUnrecognised) for a name that is not an archive path. Such
+	// Err is non-nil (wrapping ErrUnrecognised) for a name that is not an archive path, and
+	// (wrapping ErrUnreadable) for a blob or folder that could not be read while listing. Such
 	// blobs are still listed, so that callers count them instead of losing them silently.
 	Err error
 }

@@ -20,9 +20,34 @@ func (a *Azure) List(ctx context.Context, w Window, fn func(Blob) error) error {
 		if w.From.IsZero() || w.To.IsZero() {
 			return a.listFlat(ctx, c, "", w, fn)
 		}
-		_, err := a.walk(ctx, c, "resourceId=/", w, fn)
-		return err
+		return a.walkRoot(ctx, c, w, fn)
 	})
+}
+
+// walkRoot descends, in name order, into every top-level folder of container c that is
+// resourceId=/ however it is cased: blob prefixes are case-sensitive, but SPEC §1.1 reads the
+// resource part case-insensitively, and a Dir listing or a flat one finds "resourceid=/" too.
+func (a *Azure) walkRoot(ctx context.Context, c string, w Window, fn func(Blob) error) error {
+	a.log.DebugContext(ctx, "descend", "container", c, "prefix", "")
+	pager := a.svc.NewContainerClient(c).NewListBlobsHierarchyPager("/", nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return a.fail("list", c+"/", err)
+		}
+		if page.Segment == nil {
+			continue
+		}
+		for _, p := range page.Segment.BlobPrefixes {
+			if p.Name == nil || !strings.EqualFold(*p.Name, resourceIDKey+"/") {
+				continue
+			}
+			if _, err := a.walk(ctx, c, *p.Name, w, fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // eachContainer calls fn for every container of the window, in name order.
@@ -128,9 +153,11 @@ func (a *Azure) walk(ctx context.Context, c, prefix string, w Window, fn func(Bl
 	return resource, nil
 }
 
-// folderID is the resource-ID path of a folder of the resourceId=/ hierarchy, upper-case.
+// folderID is the resource-ID path of a folder of the resourceId=/ hierarchy, upper-case,
+// whatever the case of its "resourceId=".
 func folderID(prefix string) string {
-	return "/" + strings.ToUpper(strings.Trim(strings.TrimPrefix(prefix, "resourceId="), "/"))
+	_, id, _ := strings.Cut(prefix, "=")
+	return "/" + strings.ToUpper(strings.Trim(id, "/"))
 }
 
 // mayHold reports whether the folder with resource-ID path id may hold a resource of the

@@ -21,8 +21,15 @@ import (
 // ETag is derived from its size and modification time, so a file that grows or is replaced gets
 // a new ETag. Files whose names end in ".partial" are downloads or writes in progress and are
 // not listed.
+//
+// A file that cannot be stat'ed (a symbolic-link loop, a dangling link) and a folder that
+// cannot be read are listed as blobs with Err wrapping ErrUnreadable, a folder under its own
+// path, and the listing goes on: one bad file never stops a sync.
 type Dir struct {
 	root string
+	// readDirFn reads a folder; nil means os.ReadDir. Tests set it to fail a read in a way
+	// that a real folder cannot when tests run as root.
+	readDirFn func(string) ([]os.DirEntry, error)
 }
 
 var (
@@ -53,7 +60,7 @@ func (d *Dir) List(ctx context.Context, w Window, fn func(Blob) error) error {
 		if !e.IsDir() || !w.MatchContainer(e.Name()) {
 			continue
 		}
-		wk := dirWalk{ctx: ctx, w: w, root: d.root, container: e.Name(), fn: fn}
+		wk := dirWalk{ctx: ctx, w: w, root: d.root, container: e.Name(), fn: fn, readDirFn: d.readDirFn}
 		if err := wk.run(); err != nil {
 			return err
 		}
@@ -68,6 +75,7 @@ type dirWalk struct {
 	root      string
 	container string
 	fn        func(Blob) error
+	readDirFn func(string) ([]os.DirEntry, error)
 }
 
 // Levels of the time folders below a resource folder, counted from the resource.
@@ -178,17 +186,45 @@ func (wk *dirWalk) enter(name string, level int, period time.Time) (int, time.Ti
 }
 
 // readDir reads one folder of the container in the order that makes the listing lexical by
-// full name.
+// full name. A folder that is gone yields no entries; one that cannot be read is passed to
+// the callback as an unreadable blob named by its path, and yields no entries either, so the
+// listing goes on past it. Only a cancelled context and the callback's error stop the walk.
 func (wk *dirWalk) readDir(rel []string) ([]os.DirEntry, error) {
 	if err := wk.ctx.Err(); err != nil {
 		return nil, err
 	}
 	p := filepath.Join(append([]string{wk.root, wk.container}, rel...)...)
-	entries, err := os.ReadDir(p)
+	read := wk.readDirFn
+	if read == nil {
+		read = os.ReadDir
+	}
+	entries, err := read(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // removed while listing
+	}
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", p, err)
+		name := strings.Join(rel, "/")
+		return nil, wk.unreadableFolder(name, wk.unreadableErr(name, "read folder", err))
 	}
 	return sortEntries(entries), nil
+}
+
+// unreadableErr says why the file or folder name cannot be read. The local path is left out of
+// the message: the container and name already say where, and the cause reads better alone.
+func (wk *dirWalk) unreadableErr(name, what string, err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s/%s: %w: %s: %w", wk.container, name, ErrUnreadable, what, err)
+}
+
+// unreadableFolder passes on a folder that cannot be read, named by its path below the
+// container, unless the window's resources exclude the resource part of that path.
+func (wk *dirWalk) unreadableFolder(name string, err error) error {
+	if len(wk.w.Resources) > 0 && !wk.w.MatchResource(resourceOf(name+"/")) {
+		return nil
+	}
+	return wk.fn(Blob{Container: wk.container, Name: name, Type: AppendBlob, Gzip: IsGzip(name), Err: err})
 }
 
 // sortEntries orders folder entries so that walking them depth-first yields full paths in
@@ -215,26 +251,42 @@ func (wk *dirWalk) file(rel []string) error {
 	p := filepath.Join(wk.root, wk.container, filepath.FromSlash(name))
 	info, err := os.Stat(p) // follows links, as a copy of the account would
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil // removed while listing
+		if _, lerr := os.Lstat(p); errors.Is(lerr, fs.ErrNotExist) {
+			return nil // removed while listing
+		}
+		return wk.unreadableFile(name, wk.unreadableErr(name, "dangling link", err))
 	}
 	if err != nil {
-		return fmt.Errorf("stat %s: %w", p, err)
+		return wk.unreadableFile(name, wk.unreadableErr(name, "stat", err))
 	}
 	if !info.Mode().IsRegular() {
 		return nil
 	}
 	b := NewBlob(wk.container, name, info.Size(), fileETag(info), info.ModTime(), AppendBlob)
-	if b.Err == nil {
-		if !wk.w.All() && !wk.w.matchHour(b.Path.Hour) {
-			return nil
-		}
-		if !wk.w.MatchResource(b.Path.ResourceID) {
-			return nil
-		}
-	} else if len(wk.w.Resources) > 0 && !wk.w.MatchResource(resourceOf(name)) {
+	if !wk.match(b) {
 		return nil
 	}
 	return wk.fn(b)
+}
+
+// unreadableFile passes on a file that cannot be stat'ed, if the window selects it by the
+// hour and resource in its name as it would a readable one.
+func (wk *dirWalk) unreadableFile(name string, err error) error {
+	b := NewBlob(wk.container, name, 0, "", time.Time{}, AppendBlob)
+	if !wk.match(b) {
+		return nil
+	}
+	b.Path, b.Err = Path{}, err
+	return wk.fn(b)
+}
+
+// match reports whether the window selects a listed file: by hour and resource when its name
+// parses, by the resource part of its name otherwise.
+func (wk *dirWalk) match(b Blob) bool {
+	if b.Err == nil {
+		return (wk.w.All() || wk.w.matchHour(b.Path.Hour)) && wk.w.MatchResource(b.Path.ResourceID)
+	}
+	return len(wk.w.Resources) == 0 || wk.w.MatchResource(resourceOf(b.Name))
 }
 
 // fileETag derives an ETag from what changes when a file is written: its size and

@@ -249,3 +249,66 @@ func BenchmarkDirList(b *testing.B) {
 		})
 	}
 }
+
+// TestDirUnreadableFiles checks that a file the listing cannot stat is listed with
+// ErrUnreadable and that the files after it are still listed.
+func TestDirUnreadableFiles(t *testing.T) {
+	root := t.TempDir()
+	const c = "insights-logs-amlcomputejobevent"
+	ws := archivetest.Workspace("RG", "WS")
+	name := func(h int) string { return archivetest.BlobName(ws, day.Add(time.Duration(h)*time.Hour)) }
+	fixture(t, root, map[string]string{c + "/" + name(6): "{}\n", c + "/" + name(8): "{}\n"})
+	link := func(h int, target string) {
+		p := filepath.Join(root, c, filepath.FromSlash(name(h)))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link(7, "PT1H.json")    // a link to itself: a loop
+	link(9, "missing.json") // a link to nothing
+	d := archive.NewDir(root)
+
+	for _, w := range []archive.Window{{}, {From: day, To: day.Add(24 * time.Hour)}} {
+		got := archivetest.List(t, d, w)
+		want := []string{c + "/" + name(6), c + "/" + name(7), c + "/" + name(8), c + "/" + name(9)}
+		if !slices.Equal(keysOf(got), want) {
+			t.Fatalf("window %v..%v lists\n  %s\nwant\n  %s", w.From, w.To, strings.Join(keysOf(got), "\n  "), strings.Join(want, "\n  "))
+		}
+		for i, b := range got {
+			switch i {
+			case 1, 3:
+				why := map[int]string{1: "too many levels of symbolic links", 3: "no such file"}[i]
+				if !errors.Is(b.Err, archive.ErrUnreadable) || !strings.Contains(b.Err.Error(), why) ||
+					!strings.HasPrefix(b.Err.Error(), b.Container+"/"+b.Name+": ") {
+					t.Errorf("%s: Err = %v, want ErrUnreadable naming the blob and saying %q", b.Name, b.Err, why)
+				}
+				if errors.Is(b.Err, archive.ErrUnrecognised) || b.Path != (archive.Path{}) {
+					t.Errorf("%s: Err = %v, Path = %+v, want an unreadable blob without a path", b.Name, b.Err, b.Path)
+				}
+			default:
+				if b.Err != nil || b.Path.ResourceID != ws {
+					t.Errorf("%s: Err = %v, Path = %+v", b.Name, b.Err, b.Path)
+				}
+			}
+		}
+	}
+
+	// An unreadable file of an hour outside the window, or of another resource, is not listed.
+	if got := listKeys(t, d, archive.Window{From: day.Add(6 * time.Hour), To: day.Add(7 * time.Hour)}); !slices.Equal(got, []string{c + "/" + name(6)}) {
+		t.Errorf("hour 06 lists %q", got)
+	}
+	if got := listKeys(t, d, archive.Window{Resources: []string{"other-ws"}}); len(got) != 0 {
+		t.Errorf("resource other-ws lists %q", got)
+	}
+}
+
+func keysOf(blobs []archive.Blob) []string {
+	out := make([]string, len(blobs))
+	for i, b := range blobs {
+		out[i] = b.Container + "/" + b.Name
+	}
+	return out
+}

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ListByResource", testListByResource},
 		{"ListEverything", testListEverything},
 		{"OtherResourceTypes", testOtherResourceTypes},
+		{"LowerCaseResourceID", testLowerCaseResourceID},
 		{"Unrecognised", testUnrecognised},
 		{"RangedReads", testRangedReads},
 		{"GrowsBetweenListAndOpen", testGrows},
@@ -316,6 +317,58 @@ func testOtherResourceTypes(t *testing.T, s Store) {
 		w.Container, w.ResourceID, w.SubscriptionID, w.Hour = b.Container, b.Path.ResourceID, Sub, b.Path.Hour
 		if b.Path != w {
 			t.Errorf("%s/%s parsed as\n  %+v\nwant\n  %+v", b.Container, b.Name, b.Path, w)
+		}
+	}
+}
+
+// testLowerCaseResourceID checks that the resource part of a name is read case-insensitively
+// (SPEC §1.1) by every kind of listing: a lower-case "resourceid=/subscriptions/..." blob is
+// found by hour windows and resource filters as its upper-case neighbour is, and parsed
+// upper-case.
+func testLowerCaseResourceID(t *testing.T, s Store) {
+	day := Day()
+	hour := day.Add(13 * time.Hour)
+	ws := Workspace("RG-ML", "WS-LOWER")
+	neighbour := BlobName(Workspace("RG-ML", "WS-UPPER"), hour)
+	lower := func(h time.Time) string {
+		return fmt.Sprintf("resourceid=%s/y=%04d/m=%02d/d=%02d/h=%02d/m=00/PT1H.json",
+			strings.ToLower(ws), h.Year(), int(h.Month()), h.Day(), h.Hour())
+	}
+	for _, name := range []string{neighbour, lower(hour), lower(hour.Add(time.Hour))} {
+		Put(t, s, JobEvents, name, []byte("{}\n"))
+	}
+	// "resourceId=" sorts before "resourceid=" ('I' < 'i').
+	for _, c := range []struct {
+		what string
+		w    archive.Window
+		want []string
+	}{
+		{"the hour", archive.Window{From: hour, To: hour.Add(time.Hour)}, []string{neighbour, lower(hour)}},
+		{"the day", archive.Window{From: day, To: day.Add(24 * time.Hour)}, []string{neighbour, lower(hour), lower(hour.Add(time.Hour))}},
+		{"everything", archive.Window{}, []string{neighbour, lower(hour), lower(hour.Add(time.Hour))}},
+		{"by name", archive.Window{From: hour, To: hour.Add(time.Hour), Resources: []string{"ws-lower"}}, []string{lower(hour)}},
+		{"by ID", archive.Window{From: hour, To: hour.Add(time.Hour), Resources: []string{ws}}, []string{lower(hour)}},
+		{"by lower-case group", archive.Window{From: hour, To: hour.Add(time.Hour),
+			Resources: []string{strings.ToLower("/SUBSCRIPTIONS/" + Sub + "/RESOURCEGROUPS/RG-ML")}}, []string{neighbour, lower(hour)}},
+	} {
+		want := make([]string, len(c.want))
+		for i, name := range c.want {
+			want[i] = JobEvents + "/" + name
+		}
+		got := List(t, s, c.w)
+		wantKeys(t, c.what, got, want...)
+		for _, b := range got {
+			if b.Err != nil {
+				t.Errorf("%s: %s: %v", c.what, b.Name, b.Err)
+				continue
+			}
+			if b.Name == neighbour {
+				continue
+			}
+			if b.Path.ResourceID != ws || b.Path.ResourceName != "WS-LOWER" || b.Path.SubscriptionID != Sub ||
+				b.Path.Category != "amlcomputejobevent" || (b.Name == lower(hour)) != b.Path.Hour.Equal(hour) {
+				t.Errorf("%s: %s parsed as %+v", c.what, b.Name, b.Path)
+			}
 		}
 	}
 }
