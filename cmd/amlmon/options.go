@@ -26,7 +26,7 @@ type CommonOptions struct {
 
 // AddFlags registers --log-format, --log-level and --now.
 func (o *CommonOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.Var(newChoice(&o.LogFormat, "text", "text", "json"), "log-format", "log format on stderr: text or json")
+	fs.Var(newChoice(&o.LogFormat, "text", "text", "json"), "log-format", "log format on stderr: text, or json (one object a line; the summaries for people are left out)")
 	fs.Var(newChoice(&o.LogLevel, "info", "debug", "info", "warn", "error"), "log-level", "least severe log level shown: debug, info, warn or error")
 	fs.Var(timeValue{&o.Now}, "now", `pin "now" to this RFC 3339 time (for tests and old archives)`)
 }

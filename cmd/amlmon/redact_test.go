@@ -61,9 +61,13 @@ func TestConnectionStringNotPrinted(t *testing.T) {
 	defer srv.Close()
 	const secret = "c2VjcmV0LWtleS10aGF0LW11c3Qtbm90LWxlYWs="
 	cs := "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + secret + ";BlobEndpoint=" + srv.URL + "/devstoreaccount1;"
-	code, stdout, stderr := runCmd(t, "", "sync", "--source", cs, "--lake", t.TempDir(), "--log-level", "debug")
+	lake := filepath.Join(t.TempDir(), "lake")
+	code, stdout, stderr := runCmd(t, "", "sync", "--source", cs, "--lake", lake, "--log-level", "debug")
 	if code != exitFailed {
 		t.Fatalf("sync from an account that refuses the key: exit %d, want %d\n%s", code, exitFailed, stderr)
+	}
+	if _, err := os.Stat(lake); err == nil {
+		t.Errorf("a sync from an account that cannot be listed left the lake %s behind", lake)
 	}
 	if strings.Contains(stdout+stderr, secret) {
 		t.Errorf("the account key leaked:\n%s%s", stdout, stderr)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -87,6 +89,8 @@ func (j syncJob) do(ctx context.Context) (_ *reports.RunStatus, release func(), 
 	startedAt := j.now().UTC()
 	started := time.Now()
 	t := newTracker(started)
+	_, statErr := os.Stat(j.lake)
+	newLake := errors.Is(statErr, fs.ErrNotExist)
 	lake, err := transform.Open(j.lake, transform.Options{
 		BatchRows: j.tuning.BatchRows,
 		Parallel:  j.tuning.Parallel,
@@ -110,15 +114,24 @@ func (j syncJob) do(ctx context.Context) (_ *reports.RunStatus, release func(), 
 			j.log.Warn("release the lake's lock", "lake", j.lake, "err", rerr)
 		}
 	}
+	var stats transform.Stats
 	defer func() {
-		if err != nil {
-			free()
+		if err == nil {
+			return
+		}
+		free()
+		if newLake && stats.Blobs == 0 {
+			// An account that cannot be listed is found out only by listing it, once the lake
+			// exists: a lake this command created and never put a blob into goes again.
+			if rerr := os.RemoveAll(j.lake); rerr != nil {
+				j.log.Warn("remove the empty lake", "lake", j.lake, "err", rerr)
+			}
 		}
 	}()
 
 	j.log.Info("sync started", "source", name, "lake", j.lake, "window", describeWindow(j.window))
 	stop := startProgress(progressMode(j.tuning.Progress, j.st.jsonLog != nil), j.st.stderr, j.log, t)
-	stats, err := syncArchive(ctx, src, j.window, lake, t)
+	stats, err = syncArchive(ctx, src, j.window, lake, t)
 	stop()
 	if stats.Duration <= 0 {
 		stats.Duration = time.Since(started)
