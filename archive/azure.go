@@ -84,16 +84,19 @@ func IsAzureSource(s string) bool {
 	if strings.HasPrefix(l, "az://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") {
 		return true
 	}
-	return isConnectionString(s)
+	return IsConnectionString(s)
 }
 
-// isConnectionString reports whether s looks like an Azure Storage connection string.
-func isConnectionString(s string) bool {
+// IsConnectionString reports whether s looks like an Azure Storage connection string: it
+// holds any of its settings, even when it lacks the ones that name the account, so that a
+// truncated one is told as such and never taken for a local path.
+func IsConnectionString(s string) bool {
 	l := strings.ToLower(s)
 	if strings.Contains(l, "://") && !strings.Contains(l, ";") {
 		return false
 	}
-	for _, k := range []string{"accountname=", "blobendpoint=", "sharedaccesssignature=", "usedevelopmentstorage="} {
+	for _, k := range []string{"accountname=", "blobendpoint=", "sharedaccesssignature=", "usedevelopmentstorage=",
+		"accountkey=", "defaultendpointsprotocol=", "endpointsuffix="} {
 		if strings.Contains(l, k) {
 			return true
 		}
@@ -139,14 +142,19 @@ func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 	a.readRetries = max(int32(retry.MaxRetries), 1)
 	a.timeout = cmp.Or(opts.Timeout, time.Minute)
 	clientOpts := &service.ClientOptions{ClientOptions: azcore.ClientOptions{
-		Retry:           retry,
-		PerCallPolicies: opts.PerCallPolicies,
-		Transport:       newTransport(a.timeout),
+		Retry:            retry,
+		PerCallPolicies:  opts.PerCallPolicies,
+		PerRetryPolicies: []policy.Policy{tryLogger{a}},
+		Transport:        newTransport(a.timeout),
 	}}
 
-	if isConnectionString(source) {
+	if IsConnectionString(source) {
 		own := parseConnectionString(source)
 		a.secrets = appendSecrets(a.secrets, own["accountkey"], own["sharedaccesssignature"])
+		if own["accountname"] == "" && own["blobendpoint"] == "" && !strings.EqualFold(own["usedevelopmentstorage"], "true") {
+			// The SDK would fail on it too, but without saying what is missing.
+			return nil, errors.New("azure source: the connection string names no account (no AccountName or BlobEndpoint); copy the whole connection string from the storage account's Access keys page")
+		}
 		svc, err := service.NewClientFromConnectionString(source, clientOpts)
 		if err != nil {
 			return nil, fmt.Errorf("azure source: connection string: %s", redact(err.Error(), a.secrets...))
@@ -321,6 +329,10 @@ func (a *Azure) fail(op, key string, err error) error {
 		if re.StatusCode == 401 || re.StatusCode == 403 {
 			e.msg += ": check the credentials, and the permissions and expiry of a SAS"
 		}
+		if re.StatusCode == http.StatusBadRequest && re.ErrorCode == "InvalidHeaderValue" {
+			// What Azurite answers to an SDK whose API version it does not know yet.
+			e.msg += ": if this is the Azurite emulator, it is older than the SDK; start it with --skipApiVersionCheck"
+		}
 	default:
 		e.msg = redact(err.Error(), a.secrets...)
 	}
@@ -333,4 +345,33 @@ func (a *Azure) fail(op, key string, err error) error {
 		e.kind = context.DeadlineExceeded
 	}
 	return e
+}
+
+// tryLogger is a per-try policy that logs every try of a call that failed in a way the retry
+// policy retries, so that an unreachable or throttling account shows up as it happens rather
+// than as a minute of silence before the error. It belongs to one source: no global SDK
+// listener is set.
+type tryLogger struct{ a *Azure }
+
+// Do sends the try and logs it at WARN when it failed.
+func (p tryLogger) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	switch {
+	case err != nil && req.Raw().Context().Err() == nil:
+		p.a.log.Warn("azure call failed; retrying unless it was the last try", "op", req.Raw().Method,
+			"url", describeURL(req.Raw().URL), "err", redact(err.Error(), p.a.secrets...))
+	case status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500:
+		p.a.log.Warn("azure call failed; retrying unless it was the last try", "op", req.Raw().Method,
+			"url", describeURL(req.Raw().URL), "status", status)
+	}
+	return resp, err
+}
+
+// describeURL is a request URL without its query, where a SAS would be.
+func describeURL(u *url.URL) string {
+	return u.Scheme + "://" + u.Host + u.Path
 }

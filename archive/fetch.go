@@ -43,6 +43,7 @@ type FetchStats struct {
 	Gone         int64 // blobs deleted after they were listed
 	Unrecognised int64 // listed names that are not archive paths (copied all the same when safe)
 	Unsafe       int64 // names refused by LocalPath, not copied
+	Failed       int64 // blobs whose copy failed; the first failure stops the fetch
 	Bytes        int64 // bytes written to local files
 }
 
@@ -97,7 +98,16 @@ func Fetch(ctx context.Context, src Source, w Window, dir string, opts FetchOpti
 			f.report(b, FetchUnsafe, 0)
 			return nil
 		}
-		g.Go(func() error { return f.fetch(gctx, b, local, record) })
+		g.Go(func() error {
+			err := f.fetch(gctx, b, local, record)
+			if err != nil && gctx.Err() == nil {
+				// Blobs cut short because another one failed first are not failures of their own.
+				f.mu.Lock()
+				f.stats.Failed++
+				f.mu.Unlock()
+			}
+			return err
+		})
 		return nil
 	})
 	err := g.Wait()

@@ -319,14 +319,20 @@ func TestFetchStopsAtTheFirstError(t *testing.T) {
 	if stats.Downloaded != 1 || stats.Listed >= int64(len(f.inDay)) {
 		t.Errorf("stats %+v: want the fetch stopped after the failure", stats)
 	}
+	if stats.Failed != 1 {
+		t.Errorf("stats.Failed = %d, want the one blob that failed", stats.Failed)
+	}
 }
 
 func TestFetchHonoursCancel(t *testing.T) {
 	f := newFetchFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := archive.Fetch(ctx, f.src, f.window(), t.TempDir(), archive.FetchOptions{})
+	stats, err := archive.Fetch(ctx, f.src, f.window(), t.TempDir(), archive.FetchOptions{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Fetch with a cancelled context = %v", err)
+	}
+	if stats.Failed != 0 {
+		t.Errorf("stats.Failed = %d: a cancelled fetch is not a failed blob", stats.Failed)
 	}
 }

@@ -28,6 +28,11 @@ func secretMarks() []secretMark {
 // redacted replaces a secret value.
 const redacted = "REDACTED"
 
+// Redact returns s with the credentials an archive source can carry replaced by REDACTED:
+// the value after sig=, AccountKey=, SharedAccessSignature= and authorization schemes, in any
+// letter case, raw or URL-escaped. The command passes every source it names through it.
+func Redact(s string) string { return redact(s) }
+
 // redact returns s with credentials replaced by REDACTED: the value after every secret marker
 // (case-insensitive), and every occurrence of the given secrets verbatim. Errors of the Azure SDK
 // quote request URLs, SAS query included, so every service error passes through here before it

@@ -33,7 +33,7 @@ func (l *Lake) lock() (release func() error, err error) {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
 	host, _ := os.Hostname()
-	data, _ := json.Marshal(lockHolder{PID: os.Getpid(), Host: host, Since: l.opts.Now().UTC()})
+	data, _ := json.Marshal(lockHolder{PID: os.Getpid(), Host: host, Since: time.Now().UTC()})
 	if err := writeHolder(f, data); err != nil {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()

@@ -32,6 +32,12 @@
 // AMLMON_LOG_FORMAT, --lake from AMLMON_LAKE); a flag given on the command line wins. The
 // --out of query, a file rather than a directory, is AMLMON_QUERY_OUT.
 //
+// Logs go to stderr, as text or, with --log-format json, as one JSON object a line. With JSON
+// logs the command writes nothing else: the summaries for people (Blobs:, Records:, Report:,
+// ...) are left out, their figures being in the "sync finished" and "report written" records,
+// and the error that ends the command is a record with its exit status. Flag errors found
+// before the log format is known are still printed as text.
+//
 // Examples:
 //
 //	amlmon run --source az://mystorageacct --lake /data/lake --out /data/reports

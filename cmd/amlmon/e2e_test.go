@@ -149,7 +149,7 @@ func TestRunRefusesALockedLake(t *testing.T) {
 	}
 	defer release()
 	code, _, stderr := runCmd(t, "", "sync", "--source", arc, "--lake", lake, "--progress", "never")
-	if code != exitFailed || !strings.Contains(stderr, "in use by another amlmon") {
+	if code != exitFailed || !strings.Contains(stderr, "locked by another amlmon") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }

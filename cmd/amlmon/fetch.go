@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -14,10 +15,12 @@ import (
 
 // FetchOptions are the flags of `amlmon fetch`.
 type FetchOptions struct {
-	Common   CommonOptions
-	Source   SourceOptions
-	Window   WindowOptions
-	Dir      string
+	Common CommonOptions
+	Source SourceOptions
+	Window WindowOptions
+	Dir    string
+	// toDir is --to given as a directory; Run checks it against --dir.
+	toDir    string
 	Parallel int
 	Progress string
 }
@@ -32,7 +35,7 @@ func (o *FetchOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.Var(newDateValue(&o.Window.Date), "date", "one day, YYYY-MM-DD (UTC)")
 	fs.Var(newDateValue(&o.Window.From), "from", "first day of a range, YYYY-MM-DD")
 	fs.Var(newDateValue(&o.Window.To), "until", "last day of a range, inclusive (same as --to D)")
-	fs.IntVar(&o.Parallel, "parallel", 0, "blobs downloaded at once (default: a few per CPU)")
+	fs.IntVar(&o.Parallel, "parallel", 0, "blobs downloaded at once (default 4)")
 	fs.Var(newChoice(&o.Progress, "auto", "auto", "always", "never"), "progress", "progress display: auto, always or never")
 	o.Common.AddFlags(fs)
 }
@@ -40,24 +43,62 @@ func (o *FetchOptions) AddFlags(fs *pflag.FlagSet) {
 // fetchTo is fetch's --to: a date ends the range, anything else names the directory.
 type fetchTo struct{ o *FetchOptions }
 
-func (f *fetchTo) String() string { return f.o.Dir }
+func (f *fetchTo) String() string { return f.o.toDir }
 
+// Set takes a date as the range end and anything else as the directory, except a value shaped
+// like a date that is none (2026-11-31): that is a mistyped day, not a folder to create.
 func (f *fetchTo) Set(s string) error {
-	if t, err := parseDate(s); err == nil {
+	t, err := parseDate(s)
+	if err == nil {
 		f.o.Window.To = t
 		return nil
 	}
-	f.o.Dir = s
+	if looksLikeDate(strings.TrimSpace(s)) {
+		return fmt.Errorf("%w (for a directory named like a date, type --dir %s)", err, s)
+	}
+	f.o.toDir = s
 	return nil
+}
+
+// looksLikeDate reports whether s has the shape NNNN-NN-NN.
+func looksLikeDate(s string) bool {
+	if len(s) != len(time.DateOnly) {
+		return false
+	}
+	for i, c := range []byte(s) {
+		if i == 4 || i == 7 {
+			if c != '-' {
+				return false
+			}
+		} else if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (f *fetchTo) Type() string { return "DIR|date" }
 
+// dir is the directory to download into: --dir or --to DIR, which must agree when both are given.
+func (o *FetchOptions) dir() (string, error) {
+	switch {
+	case o.Dir != "" && o.toDir != "" && o.Dir != o.toDir:
+		return "", usagef("--dir %s and --to %s name two directories; type one of them", o.Dir, o.toDir)
+	case o.Dir != "":
+		return o.Dir, nil
+	case o.toDir != "":
+		return o.toDir, nil
+	}
+	return "", usagef("no directory given; type --to DIR (or --dir DIR) for the local copy")
+}
+
 // Run downloads the window of the archive into the directory.
 func (o *FetchOptions) Run(ctx context.Context, st *streams, _ []string) error {
-	if o.Dir == "" {
-		return usagef("no directory given; type --to DIR (or --dir DIR) for the local copy")
+	dir, err := o.dir()
+	if err != nil {
+		return err
 	}
+	o.Dir = dir
 	if o.Parallel < 0 {
 		return usagef("--parallel %d: type a positive number of blobs, or leave it out for the default", o.Parallel)
 	}
@@ -66,7 +107,7 @@ func (o *FetchOptions) Run(ctx context.Context, st *streams, _ []string) error {
 	if err != nil {
 		return err
 	}
-	log := o.Common.logger(st.stderr)
+	log := o.Common.logger(st)
 	src, name, err := o.Source.open(st, log)
 	if err != nil {
 		return err
@@ -75,24 +116,32 @@ func (o *FetchOptions) Run(ctx context.Context, st *streams, _ []string) error {
 	started := time.Now()
 	log.Info("fetch started", "source", name, "dir", o.Dir, "window", describeWindow(w))
 	t := newTracker(started)
-	stop := startProgress(o.Progress, st.stderr, log, t)
+	stop := startProgress(progressMode(o.Progress, st.jsonLog != nil), st.stderr, log, t)
 	counts, err := archive.Fetch(ctx, src, w, o.Dir, archive.FetchOptions{Parallel: o.Parallel, OnBlob: t.fetched})
 	stop()
+	// A fetch that stopped still tells what it copied: those files are complete and stay.
+	reportFetch(o.Common.summaryOut(st), log, counts, time.Since(started), err == nil)
 	if err != nil {
 		return ctxErr(ctx, fmt.Errorf("fetch %s into %s: %w", name, o.Dir, err))
 	}
-	reportFetch(st.stdout, log, counts, time.Since(started))
 	return nil
 }
 
-// reportFetch ends a fetch with a log line and a summary for people.
-func reportFetch(w io.Writer, log *slog.Logger, c archive.FetchStats, d time.Duration) {
+// reportFetch ends a fetch with a log line and a summary for people: "fetch finished", or
+// "fetch stopped" at WARN when complete is false.
+func reportFetch(w io.Writer, log *slog.Logger, c archive.FetchStats, d time.Duration, complete bool) {
 	mib, _ := rates(c.Bytes, 0, d)
-	log.Info("fetch finished", "blobs_listed", c.Listed, "blobs_downloaded", c.Downloaded,
+	msg, level := "fetch finished", slog.LevelInfo
+	if !complete {
+		msg, level = "fetch stopped", slog.LevelWarn
+		fmt.Fprintln(w, "Stopped:  the fetch did not finish; the files downloaded until then are complete, and the next fetch skips them")
+	}
+	log.Log(context.Background(), level, msg, "complete", complete, "blobs_listed", c.Listed, "blobs_downloaded", c.Downloaded,
 		"blobs_skipped", c.Skipped, "blobs_gone", c.Gone, "blobs_unrecognised", c.Unrecognised,
-		"blobs_unsafe", c.Unsafe, "bytes", c.Bytes, "duration", d.Round(time.Millisecond).String(), "mib_per_s", fmt.Sprintf("%.2f", mib))
-	fmt.Fprintf(w, "Blobs:    %d listed, %d downloaded, %d skipped (unchanged), %d gone, %d unrecognised, %d with unsafe names (not copied)\n",
-		c.Listed, c.Downloaded, c.Skipped, c.Gone, c.Unrecognised, c.Unsafe)
+		"blobs_unsafe", c.Unsafe, "blobs_failed", c.Failed, "bytes", c.Bytes,
+		"duration", d.Round(time.Millisecond).String(), "mib_per_s", fmt.Sprintf("%.2f", mib))
+	fmt.Fprintf(w, "Blobs:    %d listed, %d downloaded, %d skipped (unchanged), %d gone, %d unrecognised, %d with unsafe names (not copied), %d failed\n",
+		c.Listed, c.Downloaded, c.Skipped, c.Gone, c.Unrecognised, c.Unsafe, c.Failed)
 	fmt.Fprintf(w, "Bytes:    %s downloaded\n", formatBytes(c.Bytes))
 	fmt.Fprintf(w, "Time:     %s, %.2f MiB/s\n", d.Round(time.Millisecond), mib)
 }

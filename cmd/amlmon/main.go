@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,6 +23,18 @@ const (
 
 // errAlertsFired ends a run that finished but fired alerts when --fail-on-alert asks for it.
 var errAlertsFired = errors.New("alerts fired")
+
+// alertsFiredError tells how many alerts fired on which day; it is errAlertsFired.
+type alertsFiredError struct {
+	fired int64
+	day   string
+}
+
+func (e *alertsFiredError) Error() string {
+	return fmt.Sprintf("%d alerts fired on %s", e.fired, e.day)
+}
+
+func (e *alertsFiredError) Is(target error) bool { return target == errAlertsFired }
 
 // usageError is a mistake on the command line; its text says what to type instead.
 type usageError struct{ msg string }
@@ -47,14 +60,25 @@ func main() {
 // run is the whole command: it parses args, runs the subcommand, prints any error on stderr
 // and returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	err := dispatch(ctx, args, &streams{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv})
+	st := &streams{stdin: stdin, stdout: stdout, stderr: &console{w: stderr}, getenv: os.LookupEnv}
+	err := dispatch(ctx, args, st)
 	code := exitCode(err)
-	switch code {
-	case exitOK:
-	case exitAlerts:
-		fmt.Fprintln(stderr, "amlmon: finished; alerts fired (exit 3 because of --fail-on-alert)")
-	default:
-		fmt.Fprintf(stderr, "amlmon: %v\n", err)
+	if code == exitOK {
+		return code
+	}
+	if st.jsonLog != nil {
+		// A JSON log stays JSON to its last line, so that a collector never meets plain text.
+		if code == exitAlerts {
+			st.jsonLog.Warn("finished; alerts fired", "err", err.Error(), "exit", code)
+		} else {
+			st.jsonLog.Error("amlmon failed", "err", err.Error(), "exit", code)
+		}
+		return code
+	}
+	if code == exitAlerts {
+		fmt.Fprintf(st.stderr, "amlmon: finished; %v (exit 3 because of --fail-on-alert)\n", err)
+	} else {
+		fmt.Fprintf(st.stderr, "amlmon: %v\n", err)
 	}
 	return code
 }
@@ -75,9 +99,10 @@ func exitCode(err error) int {
 	}
 }
 
-// lockedError says what to do when another process holds the lake.
-func lockedError(lake string, err error) error {
-	return fmt.Errorf("lake %s is in use by another amlmon run or sync; wait for it to end and run again (this run changed nothing): %w", lake, err)
+// lockedError is the refusal to work on a lake that another process holds. The lake's error
+// already names the lake, the holder and what to do; it adds that nothing was changed.
+func lockedError(err error) error {
+	return fmt.Errorf("%w (this run changed nothing)", err)
 }
 
 // streams are the command's connections to the outside world.
@@ -85,4 +110,7 @@ type streams struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) (string, bool)
+	// jsonLog is the subcommand's logger when it logs JSON: the error that ends the command is
+	// then logged through it rather than printed as text.
+	jsonLog *slog.Logger
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -203,7 +205,7 @@ func TestExitCode(t *testing.T) {
 		{usagef("no lake"), exitUsage},
 		{fmt.Errorf("run: %w", usagef("no lake")), exitUsage},
 		{fmt.Errorf("2 alerts fired: %w", errAlertsFired), exitAlerts},
-		{lockedError("/lake", fmt.Errorf("lock: %w", transform.ErrLocked)), exitFailed},
+		{lockedError(fmt.Errorf("lock: %w", transform.ErrLocked)), exitFailed},
 		{context.Canceled, exitFailed},
 		{errors.New("open archive: no such container"), exitFailed},
 	} {
@@ -213,15 +215,41 @@ func TestExitCode(t *testing.T) {
 	}
 }
 
+// The lake's own refusal names the holder and what to do; lockedError adds only that the run
+// changed nothing, without repeating the advice.
 func TestLockedErrorSaysWhatToDo(t *testing.T) {
-	err := lockedError("/data/lake", fmt.Errorf("lock: %w", transform.ErrLocked))
+	lake := t.TempDir()
+	l, err := transform.Open(lake, transform.Options{Now: func() time.Time { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, err := l.Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	_, err = l.Lock()
 	if !errors.Is(err, transform.ErrLocked) {
+		t.Fatalf("second Lock: %v, want ErrLocked", err)
+	}
+	msg := lockedError(err).Error()
+	if !errors.Is(lockedError(err), transform.ErrLocked) {
 		t.Error("lockedError hides transform.ErrLocked")
 	}
-	for _, w := range []string{"/data/lake", "another amlmon", "wait for it to end"} {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("%q lacks %q", err, w)
+	for _, w := range []string{lake, "another amlmon", "changed nothing", fmt.Sprintf("pid %d", os.Getpid())} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("%q lacks %q", msg, w)
 		}
+	}
+	if n := strings.Count(msg, "wait for it"); n != 1 {
+		t.Errorf("the advice to wait shows %d times: %q", n, msg)
+	}
+	// Since is when the lock was taken by the wall clock, not the lake's pinned clock.
+	if strings.Contains(msg, "2020-01-01") {
+		t.Errorf("the holder's time is the pinned clock's: %q", msg)
+	}
+	if y := fmt.Sprint(time.Now().UTC().Year()); !strings.Contains(msg, "since "+y) {
+		t.Errorf("%q lacks the lock's wall-clock time", msg)
 	}
 }
 

@@ -26,21 +26,36 @@ type CommonOptions struct {
 
 // AddFlags registers --log-format, --log-level and --now.
 func (o *CommonOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.Var(newChoice(&o.LogFormat, "text", "text", "json"), "log-format", "log format on stderr: text or json")
+	fs.Var(newChoice(&o.LogFormat, "text", "text", "json"), "log-format", "log format on stderr: text, or json (one object a line; the summaries for people are left out)")
 	fs.Var(newChoice(&o.LogLevel, "info", "debug", "info", "warn", "error"), "log-level", "least severe log level shown: debug, info, warn or error")
 	fs.Var(timeValue{&o.Now}, "now", `pin "now" to this RFC 3339 time (for tests and old archives)`)
 }
 
-// logger builds the slog logger the options ask for, writing to w.
-func (o *CommonOptions) logger(w io.Writer) *slog.Logger {
+// logger builds the slog logger the options ask for, writing to st.stderr. A JSON logger is
+// also kept in st, for the error that ends the command.
+func (o *CommonOptions) logger(st *streams) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(o.LogLevel))
 	ho := &slog.HandlerOptions{Level: level}
-	if o.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, ho))
+	if o.jsonLog() {
+		log := slog.New(slog.NewJSONHandler(st.stderr, ho))
+		st.jsonLog = log
+		return log
 	}
-	return slog.New(slog.NewTextHandler(w, ho))
+	return slog.New(slog.NewTextHandler(st.stderr, ho))
 }
+
+// summaryOut is where the summaries for people go: stdout, or nowhere when logs are JSON.
+func (o *CommonOptions) summaryOut(st *streams) io.Writer {
+	if o.jsonLog() {
+		return io.Discard
+	}
+	return st.stdout
+}
+
+// jsonLog reports whether logs are JSON. The summaries for people are then left out, so that
+// every line the command writes is a JSON object; their figures are in the log records.
+func (o *CommonOptions) jsonLog() bool { return o.LogFormat == "json" }
 
 // clock returns the function that tells the time: the pinned --now, or the wall clock.
 func (o *CommonOptions) clock() func() time.Time {

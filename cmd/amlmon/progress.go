@@ -136,18 +136,15 @@ func (s snapshot) line() string {
 
 // progressView shows snapshots: redrawn in place at a terminal, as log lines elsewhere.
 type progressView struct {
-	tty   bool
-	w     io.Writer
-	log   *slog.Logger
-	drawn bool
+	tty bool
+	con *console
+	log *slog.Logger
 }
 
 // show displays one snapshot.
 func (v *progressView) show(s snapshot) {
 	if v.tty {
-		// \r returns to the line start and ESC[K clears what a longer previous line left.
-		fmt.Fprintf(v.w, "\r%s\x1b[K", s.line())
-		v.drawn = true
+		v.con.draw(s.line())
 		return
 	}
 	attrs := []any{"blobs_done", s.Done, "blobs_listed", s.Listed, "bytes", s.Bytes,
@@ -160,8 +157,8 @@ func (v *progressView) show(s snapshot) {
 
 // end leaves the terminal line so that what follows starts on a fresh one.
 func (v *progressView) end() {
-	if v.tty && v.drawn {
-		fmt.Fprintln(v.w)
+	if v.tty {
+		v.con.endLine()
 	}
 }
 
@@ -177,13 +174,25 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// progressMode is the --progress mode to use: with JSON logs, auto means log records even at
+// a terminal, so that stderr holds nothing but JSON unless a redrawn line is asked for.
+func progressMode(mode string, jsonLog bool) string {
+	if jsonLog && mode == "auto" {
+		return "plain"
+	}
+	return mode
+}
+
 // startProgress shows t's progress on stderr until stop is called, in the mode --progress
-// asks for. Elapsed time is the wall clock's even when --now is pinned.
+// asks for. Elapsed time is the wall clock's even when --now is pinned. Log records must reach
+// stderr through the same console (as the command's logger does), so that they never land on
+// the progress line.
 func startProgress(mode string, stderr io.Writer, log *slog.Logger, t *tracker) (stop func()) {
 	if mode == "never" {
 		return func() {}
 	}
-	v := &progressView{tty: mode == "always" || isTerminal(stderr), w: stderr, log: log}
+	con := consoleOf(stderr)
+	v := &progressView{tty: mode == "always" || mode == "auto" && isTerminal(con.w), con: con, log: log}
 	interval := plainInterval
 	if v.tty {
 		interval = ttyInterval

@@ -64,7 +64,7 @@ func TestTrackerKeepsFewErrors(t *testing.T) {
 
 func TestProgressViewTerminal(t *testing.T) {
 	var buf bytes.Buffer
-	v := &progressView{tty: true, w: &buf}
+	v := &progressView{tty: true, con: &console{w: &buf}}
 	v.show(snapshot{Done: 1, Listed: 10, TotalKnown: true, Bytes: 100, Records: 5, Elapsed: time.Second})
 	v.show(snapshot{Done: 2, Listed: 10, TotalKnown: true, Bytes: 200, Records: 10, Elapsed: 2 * time.Second})
 	v.end()
@@ -77,7 +77,7 @@ func TestProgressViewTerminal(t *testing.T) {
 
 func TestProgressViewPlain(t *testing.T) {
 	var buf bytes.Buffer
-	v := &progressView{w: &buf, log: slog.New(slog.NewTextHandler(&buf, nil))}
+	v := &progressView{con: &console{w: &buf}, log: slog.New(slog.NewTextHandler(&buf, nil))}
 	v.show(snapshot{Done: 3, Listed: 7, Bytes: 1024, Records: 40, Elapsed: 4 * time.Second})
 	v.end()
 	out := buf.String()
@@ -134,8 +134,8 @@ func TestSyncSummary(t *testing.T) {
 		Duration: 2 * time.Second,
 	}
 	var out, logs bytes.Buffer
-	writeSyncSummary(&out, s)
-	logSyncSummary(slog.New(slog.NewTextHandler(&logs, nil)), s)
+	writeSyncSummary(&out, s, true)
+	logSyncSummary(slog.New(slog.NewTextHandler(&logs, nil)), s, true)
 	for _, w := range []string{
 		"10 listed, 4 read (1 appended, 1 replaced), 5 skipped, 0 gone, 1 unrecognised, 0 failed",
 		"10.0 MiB read", "5,000 (AmlComputeJobEvent 2,000, AzureMetrics 3,000)",
@@ -145,7 +145,7 @@ func TestSyncSummary(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", w, out.String())
 		}
 	}
-	for _, w := range []string{"msg=\"sync finished\"", "blobs_listed=10", "records=5000", "mib_per_s=5.00", "records_per_s=2500"} {
+	for _, w := range []string{"msg=\"sync finished\"", "blobs_listed=10", "records_total=5000", "records.AzureMetrics=3000", "records.AmlComputeJobEvent=2000", "mib_per_s=5.00", "records_per_s=2500"} {
 		if !strings.Contains(logs.String(), w) {
 			t.Errorf("log lacks %q: %s", w, logs.String())
 		}

@@ -65,7 +65,7 @@ func (o *QueryOptions) Run(ctx context.Context, st *streams, args []string) erro
 	if _, err := os.Stat(o.Lake); err != nil {
 		return fmt.Errorf("open lake %s: %w (fill it first with amlmon sync or run)", o.Lake, err)
 	}
-	log := o.Common.logger(st.stderr)
+	log := o.Common.logger(st)
 	db, err := reports.Open(ctx, o.Lake)
 	if err != nil {
 		return fmt.Errorf("open lake %s: %w", o.Lake, err)

@@ -3,14 +3,18 @@ package main
 import (
 	"net/url"
 	"strings"
+
+	"github.com/amlmon/amlmon/archive"
 )
 
-// redactSource returns a form of an archive source that is safe to log: a connection string
-// keeps only its account name and blob endpoint, a URL loses its query (a SAS token) and any
-// user information; a directory or az://<account> is returned as it is.
+// redactSource returns a form of an archive source that is safe to log, whatever the source
+// looks like: a connection string keeps only its account name and blob endpoint; anything else
+// loses everything from the first '?' on (a SAS query) and any user information, and what is
+// left has every sig=, AccountKey= and SharedAccessSignature= value masked, in case a secret was
+// typed where no '?' announces it. A directory or az://<account> is returned as it is.
 func redactSource(s string) string {
 	s = strings.TrimSpace(s)
-	if isConnectionString(s) {
+	if archive.IsConnectionString(s) {
 		var keep []string
 		for _, part := range strings.Split(s, ";") {
 			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
@@ -19,7 +23,7 @@ func redactSource(s string) string {
 			}
 			switch strings.ToLower(k) {
 			case "accountname":
-				keep = append(keep, "AccountName="+v)
+				keep = append(keep, "AccountName="+archive.Redact(v))
 			case "blobendpoint":
 				keep = append(keep, "BlobEndpoint="+redactURL(v))
 			}
@@ -29,39 +33,29 @@ func redactSource(s string) string {
 	if strings.Contains(s, "://") {
 		return redactURL(s)
 	}
-	return s
-}
-
-// isConnectionString reports whether s looks like an Azure Storage connection string.
-func isConnectionString(s string) bool {
-	l := strings.ToLower(s)
-	for _, k := range []string{"accountkey=", "sharedaccesssignature=", "accountname=", "blobendpoint=", "defaultendpointsprotocol=", "usedevelopmentstorage="} {
-		if strings.Contains(l, k) {
-			return true
-		}
+	before, _, cut := strings.Cut(s, "?")
+	if cut {
+		before += "?REDACTED"
 	}
-	return false
+	return archive.Redact(before)
 }
 
 // redactURL drops what in a URL can be a secret: the query and the user information.
 func redactURL(s string) string {
-	u, err := url.Parse(s)
+	before, _, hadQuery := strings.Cut(s, "?")
+	u, err := url.Parse(before)
 	if err != nil {
-		// An unparsable URL may still carry a token after '?'; keep only what precedes it.
-		before, _, _ := strings.Cut(s, "?")
+		// An unparsable URL may still carry user information; keep only what follows it.
 		if i := strings.LastIndex(before, "@"); i >= 0 {
 			before = before[i+1:]
 		}
-		return before
+	} else {
+		u.User = nil
+		u.Fragment = ""
+		before = u.String()
 	}
-	hadQuery := u.RawQuery != "" || u.ForceQuery
-	u.User = nil
-	u.RawQuery = ""
-	u.ForceQuery = false
-	u.Fragment = ""
-	out := u.String()
 	if hadQuery {
-		out += "?REDACTED"
+		before += "?REDACTED"
 	}
-	return out
+	return archive.Redact(before)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -24,12 +26,21 @@ func TestRedactSource(t *testing.T) {
 		{"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=SECRET;EndpointSuffix=core.windows.net",
 			"connection string (AccountName=acct)"},
 		{"UseDevelopmentStorage=true", "connection string ()"},
+		// Sources not recognised as Azure still carry secrets.
+		{"mystorageacct.blob.core.windows.net?sv=2022-11-02&sig=SECRETSIG3", "mystorageacct.blob.core.windows.net?REDACTED"},
+		{"?sv=2022-11-02&sig=SECRET", "?REDACTED"},
+		{"sv=2022-11-02&sig=SECRET", "sv=2022-11-02&sig=REDACTED"},
+		{"sv=2022-11-02&SIG=SECRET&se=2030", "sv=2022-11-02&SIG=REDACTED&se=2030"},
+		{"SharedAccessSignature=sv=1&sig=SECRET", "connection string ()"},
+		{"DefaultEndpointsProtocol=https;AccountKey=" + key + ";EndpointSuffix=core.windows.net", "connection string ()"},
+		{"az://acct?sig=SECRET", "az://acct?REDACTED"},
+		{"https://acct.blob.core.windows.net/c?sv=1&sig=SECRET#frag", "https://acct.blob.core.windows.net/c?REDACTED"},
 	} {
 		got := redactSource(tc.in)
 		if got != tc.want {
 			t.Errorf("redactSource(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
-		for _, secret := range []string{"SECRET", key, "sig="} {
+		for _, secret := range []string{"SECRET", key} {
 			if strings.Contains(got, secret) {
 				t.Errorf("redactSource(%q) = %q keeps a secret", tc.in, got)
 			}
@@ -50,9 +61,13 @@ func TestConnectionStringNotPrinted(t *testing.T) {
 	defer srv.Close()
 	const secret = "c2VjcmV0LWtleS10aGF0LW11c3Qtbm90LWxlYWs="
 	cs := "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + secret + ";BlobEndpoint=" + srv.URL + "/devstoreaccount1;"
-	code, stdout, stderr := runCmd(t, "", "sync", "--source", cs, "--lake", t.TempDir(), "--log-level", "debug")
+	lake := filepath.Join(t.TempDir(), "lake")
+	code, stdout, stderr := runCmd(t, "", "sync", "--source", cs, "--lake", lake, "--log-level", "debug")
 	if code != exitFailed {
 		t.Fatalf("sync from an account that refuses the key: exit %d, want %d\n%s", code, exitFailed, stderr)
+	}
+	if _, err := os.Stat(lake); err == nil {
+		t.Errorf("a sync from an account that cannot be listed left the lake %s behind", lake)
 	}
 	if strings.Contains(stdout+stderr, secret) {
 		t.Errorf("the account key leaked:\n%s%s", stdout, stderr)
@@ -61,5 +76,42 @@ func TestConnectionStringNotPrinted(t *testing.T) {
 	code, stdout, stderr = runCmd(t, "", "sync", "--lake", t.TempDir(), "--log-format", "json")
 	if code != exitFailed || strings.Contains(stdout+stderr, secret) {
 		t.Errorf("exit %d; the account key must not show:\n%s%s", code, stdout, stderr)
+	}
+}
+
+// Whatever form a mistyped source takes, its secret shows nowhere in the output, and a source
+// that cannot be opened leaves no lake directory behind.
+func TestSourceSecretsNeverPrinted(t *testing.T) {
+	t.Setenv("AZURE_STORAGE_CONNECTION_STRING", "")
+	const secret = "SECRETSIG3c2VjcmV0LWtleQ"
+	for _, tc := range []struct {
+		source string
+		want   string // in stderr
+	}{
+		{"mystorageacct.blob.core.windows.net?sv=2022-11-02&sig=" + secret, "open archive mystorageacct.blob.core.windows.net?REDACTED"},
+		{"sv=2022-11-02&ss=b&sig=" + secret, "sig=REDACTED"},
+		{"?sv=2022-11-02&sig=" + secret, "open archive ?REDACTED"},
+		{"DefaultEndpointsProtocol=https;AccountKey=" + secret + ";EndpointSuffix=core.windows.net", "names no account"},
+		{"AccountKey=" + secret, "names no account"},
+	} {
+		for _, format := range []string{"text", "json"} {
+			lake := filepath.Join(t.TempDir(), "lake")
+			code, stdout, stderr := runCmd(t, "", "sync", "--source", tc.source, "--lake", lake, "--log-format", format, "--log-level", "debug")
+			if code != exitFailed {
+				t.Errorf("%s (%s): exit %d, want %d\n%s", tc.source, format, code, exitFailed, stderr)
+			}
+			if strings.Contains(stdout+stderr, secret) {
+				t.Errorf("%s (%s): the secret shows:\n%s%s", tc.source, format, stdout, stderr)
+			}
+			if format == "text" && !strings.Contains(stderr, tc.want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", tc.source, tc.want, stderr)
+			}
+			if strings.Contains(tc.want, "no account") && strings.Contains(stderr, "no such file") {
+				t.Errorf("%s: a connection string taken for a path:\n%s", tc.source, stderr)
+			}
+			if _, err := os.Stat(lake); err == nil {
+				t.Errorf("%s: the lake directory was created for a source that did not open", tc.source)
+			}
+		}
 	}
 }

@@ -36,6 +36,15 @@ func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
 
 // Run syncs the blobs that can hold records of the day, then writes its report.
 func (o *RunOptions) Run(ctx context.Context, st *streams, _ []string) error {
+	return o.run(ctx, st, writeReport)
+}
+
+// reportFunc writes the report of a day; writeReport is the one run uses.
+type reportFunc func(ctx context.Context, lake string, d time.Time, o ReportFlags, rules []reports.Rule, now func() time.Time, status *reports.RunStatus, stdout io.Writer, log *slog.Logger) error
+
+// run is Run with the report writer as a parameter, so that a test can watch the lake while
+// its report is written.
+func (o *RunOptions) run(ctx context.Context, st *streams, report reportFunc) error {
 	if o.Lake == "" {
 		return usagef("no lake given; type --lake DIR (the folder the Parquet files go to)")
 	}
@@ -50,19 +59,23 @@ func (o *RunOptions) Run(ctx context.Context, st *streams, _ []string) error {
 	if err != nil {
 		return err
 	}
-	log := o.Common.logger(st.stderr)
+	log := o.Common.logger(st)
 	rules, err := o.Report.rules()
 	if err != nil {
 		return err
 	}
 	w := o.Source.window(runWindow(d, now()))
 	log.Info("run", "date", d.Format(time.DateOnly), "lake", o.Lake, "out", o.Report.Out)
-	j := syncJob{lake: o.Lake, source: o.Source, tuning: o.Tuning, window: w, now: now, log: log, st: st}
-	status, err := j.do(ctx)
+	j := syncJob{lake: o.Lake, source: o.Source, tuning: o.Tuning, window: w, now: now, log: log, st: st,
+		summary: o.Common.summaryOut(st)}
+	status, release, err := j.do(ctx)
 	if err != nil {
 		return err
 	}
-	return writeReport(ctx, o.Lake, d, o.Report, rules, now, status, st.stdout, log)
+	// The lock covers the report too: a second run would otherwise sync under it, or replace
+	// the same report directory at the same time (SPEC §4: never twice at once on one lake).
+	defer release()
+	return report(ctx, o.Lake, d, o.Report, rules, now, status, o.Common.summaryOut(st), log)
 }
 
 // ReportFlags are the flags that shape a report: where it goes, the rules, the exit status.
@@ -124,7 +137,7 @@ func writeReport(ctx context.Context, lake string, d time.Time, o ReportFlags, r
 	fmt.Fprintf(stdout, "Day:      %s: %d jobs submitted, %d failed, %d alerts fired, %d lines rejected, %d hours missing\n",
 		d.Format(time.DateOnly), sum.JobsSubmitted, sum.JobsFailed, sum.AlertsFired, sum.Rejected, sum.MissingHours)
 	if o.FailOnAlert && sum.AlertsFired > 0 {
-		return fmt.Errorf("%d alerts fired on %s: %w", sum.AlertsFired, d.Format(time.DateOnly), errAlertsFired)
+		return &alertsFiredError{fired: sum.AlertsFired, day: d.Format(time.DateOnly)}
 	}
 	return nil
 }
@@ -161,10 +174,10 @@ func (o *ReportOptions) Run(ctx context.Context, st *streams, _ []string) error 
 	if _, err := os.Stat(o.Lake); err != nil {
 		return fmt.Errorf("open lake %s: %w (fill it first with amlmon sync or run)", o.Lake, err)
 	}
-	log := o.Common.logger(st.stderr)
+	log := o.Common.logger(st)
 	rules, err := o.Report.rules()
 	if err != nil {
 		return err
 	}
-	return writeReport(ctx, o.Lake, d, o.Report, rules, now, nil, st.stdout, log)
+	return writeReport(ctx, o.Lake, d, o.Report, rules, now, nil, o.Common.summaryOut(st), log)
 }

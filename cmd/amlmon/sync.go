@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -49,10 +51,15 @@ func (o *SyncOptions) Run(ctx context.Context, st *streams, _ []string) error {
 	if err != nil {
 		return err
 	}
-	log := o.Common.logger(st.stderr)
-	j := syncJob{lake: o.Lake, source: o.Source, tuning: o.Tuning, window: o.Source.window(w), now: now, log: log, st: st}
-	_, err = j.do(ctx)
-	return err
+	log := o.Common.logger(st)
+	j := syncJob{lake: o.Lake, source: o.Source, tuning: o.Tuning, window: o.Source.window(w), now: now, log: log, st: st,
+		summary: o.Common.summaryOut(st)}
+	_, release, err := j.do(ctx)
+	if err != nil {
+		return err
+	}
+	release()
+	return nil
 }
 
 // syncJob is one sync of a window of an archive into a lake, shared by run and sync.
@@ -64,19 +71,26 @@ type syncJob struct {
 	now    func() time.Time
 	log    *slog.Logger
 	st     *streams
+	// summary receives the summary for people; io.Discard when logs are JSON.
+	summary io.Writer
 }
 
-// do syncs and prints the summary. Its RunStatus is what the report tells of the sync.
-func (j syncJob) do(ctx context.Context) (*reports.RunStatus, error) {
+// do syncs and prints the summary, also of a sync that stopped half way. Its RunStatus is what
+// the report tells of the sync. On success the lake stays locked until release is called, so
+// that run keeps other runs off the lake while it writes the report; on error do has released
+// it already.
+func (j syncJob) do(ctx context.Context) (_ *reports.RunStatus, release func(), err error) {
 	src, name, err := j.source.open(j.st, j.log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The report says when the run started by the command's clock (--now pins it); the
 	// progress figures measure the wall clock.
 	startedAt := j.now().UTC()
 	started := time.Now()
 	t := newTracker(started)
+	_, statErr := os.Stat(j.lake)
+	newLake := errors.Is(statErr, fs.ErrNotExist)
 	lake, err := transform.Open(j.lake, transform.Options{
 		BatchRows: j.tuning.BatchRows,
 		Parallel:  j.tuning.Parallel,
@@ -86,34 +100,50 @@ func (j syncJob) do(ctx context.Context) (*reports.RunStatus, error) {
 		OnBlob:    t.blobDone,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open lake %s: %w", j.lake, err)
+		return nil, nil, fmt.Errorf("open lake %s: %w", j.lake, err)
 	}
-	release, err := lake.Lock()
+	unlock, err := lake.Lock()
 	if errors.Is(err, transform.ErrLocked) {
-		return nil, lockedError(j.lake, err)
+		return nil, nil, lockedError(err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("lock lake %s: %w", j.lake, err)
+		return nil, nil, fmt.Errorf("lock lake %s: %w", j.lake, err)
 	}
-	defer func() {
-		if rerr := release(); rerr != nil {
+	free := func() {
+		if rerr := unlock(); rerr != nil {
 			j.log.Warn("release the lake's lock", "lake", j.lake, "err", rerr)
+		}
+	}
+	var stats transform.Stats
+	defer func() {
+		if err == nil {
+			return
+		}
+		free()
+		if newLake && stats.Blobs == 0 {
+			// An account that cannot be listed is found out only by listing it, once the lake
+			// exists: a lake this command created and never put a blob into goes again.
+			if rerr := os.RemoveAll(j.lake); rerr != nil {
+				j.log.Warn("remove the empty lake", "lake", j.lake, "err", rerr)
+			}
 		}
 	}()
 
 	j.log.Info("sync started", "source", name, "lake", j.lake, "window", describeWindow(j.window))
-	stop := startProgress(j.tuning.Progress, j.st.stderr, j.log, t)
-	stats, err := syncArchive(ctx, src, j.window, lake, t)
+	stop := startProgress(progressMode(j.tuning.Progress, j.st.jsonLog != nil), j.st.stderr, j.log, t)
+	stats, err = syncArchive(ctx, src, j.window, lake, t)
 	stop()
-	elapsed := time.Since(started)
-	if err != nil {
-		return nil, ctxErr(ctx, fmt.Errorf("sync %s into %s: %w", name, j.lake, err))
-	}
 	if stats.Duration <= 0 {
-		stats.Duration = elapsed
+		stats.Duration = time.Since(started)
 	}
-	logSyncSummary(j.log, stats)
-	writeSyncSummary(j.st.stdout, stats)
+	if err != nil {
+		// What was done before the stop is committed and stays: say how far it got.
+		logSyncSummary(j.log, stats, false)
+		writeSyncSummary(j.summary, stats, false)
+		return nil, nil, ctxErr(ctx, fmt.Errorf("sync %s into %s: %w", name, j.lake, err))
+	}
+	logSyncSummary(j.log, stats, true)
+	writeSyncSummary(j.summary, stats, true)
 	errs := t.errors()
 	for _, e := range errs {
 		j.log.Warn("blob failed", "err", e)
@@ -130,7 +160,7 @@ func (j syncJob) do(ctx context.Context) (*reports.RunStatus, error) {
 		Rejected:     stats.Rejected,
 		Warnings:     stats.Warnings,
 		Errors:       errs,
-	}, nil
+	}, free, nil
 }
 
 // syncArchive lists the window of src and hands every blob to the lake.
@@ -211,23 +241,38 @@ func rates(bytes, records int64, d time.Duration) (mibPerS, recPerS float64) {
 	return float64(bytes) / (1 << 20) / d.Seconds(), float64(records) / d.Seconds()
 }
 
-// logSyncSummary is the one log line that ends a sync, for machines.
-func logSyncSummary(log *slog.Logger, s transform.Stats) {
+// logSyncSummary is the one log line that ends a sync, for machines: "sync finished", or
+// "sync stopped" at WARN when complete is false. The group records holds the rows per table.
+func logSyncSummary(log *slog.Logger, s transform.Stats, complete bool) {
 	records := totalRecords(s)
 	mib, rps := rates(s.Bytes, records, s.Duration)
-	log.Info("sync finished",
+	var perTable []any
+	for _, table := range slices.Sorted(maps.Keys(s.Records)) {
+		perTable = append(perTable, slog.Int64(table, s.Records[table]))
+	}
+	msg, level := "sync finished", slog.LevelInfo
+	if !complete {
+		msg, level = "sync stopped", slog.LevelWarn
+	}
+	log.Log(context.Background(), level, msg,
+		"complete", complete,
 		"blobs_listed", s.Blobs, "blobs_read", s.Read, "blobs_appended", s.Appended,
 		"blobs_replaced", s.Replaced, "blobs_skipped", s.Skipped, "blobs_gone", s.Gone,
 		"blobs_unrecognised", s.Unrecognised, "blobs_failed", s.Failed,
-		"bytes", s.Bytes, "records", records, "rejected", s.Rejected, "warnings", s.Warnings,
+		"bytes", s.Bytes, "records_total", records, slog.Group("records", perTable...),
+		"rejected", s.Rejected, "warnings", s.Warnings,
 		"duration", s.Duration.Round(time.Millisecond).String(),
 		"mib_per_s", fmt.Sprintf("%.2f", mib), "records_per_s", int64(rps))
 }
 
-// writeSyncSummary is the summary of a sync for people.
-func writeSyncSummary(w io.Writer, s transform.Stats) {
+// writeSyncSummary is the summary of a sync for people. A sync that stopped half way
+// (complete false) is marked so: its figures are what was done before the stop.
+func writeSyncSummary(w io.Writer, s transform.Stats, complete bool) {
 	records := totalRecords(s)
 	mib, rps := rates(s.Bytes, records, s.Duration)
+	if !complete {
+		fmt.Fprintln(w, "Stopped:  the sync did not finish; what it did until then is kept, and the next run goes on from there")
+	}
 	fmt.Fprintf(w, "Blobs:    %d listed, %d read (%d appended, %d replaced), %d skipped, %d gone, %d unrecognised, %d failed\n",
 		s.Blobs, s.Read, s.Appended, s.Replaced, s.Skipped, s.Gone, s.Unrecognised, s.Failed)
 	fmt.Fprintf(w, "Bytes:    %s read\n", formatBytes(s.Bytes))

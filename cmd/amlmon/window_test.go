@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -126,8 +127,12 @@ func TestFetchTo(t *testing.T) {
 			}
 			return t.Format(time.DateOnly)
 		}
-		if o.Dir != tc.dir || date(o.Window.From) != tc.from || date(o.Window.To) != tc.to || date(o.Window.Date) != tc.date {
-			t.Errorf("%v: dir %q from %q to %q date %q", tc.args, o.Dir, date(o.Window.From), date(o.Window.To), date(o.Window.Date))
+		dir, err := o.dir()
+		if err != nil {
+			t.Errorf("%v: %v", tc.args, err)
+		}
+		if dir != tc.dir || date(o.Window.From) != tc.from || date(o.Window.To) != tc.to || date(o.Window.Date) != tc.date {
+			t.Errorf("%v: dir %q from %q to %q date %q", tc.args, dir, date(o.Window.From), date(o.Window.To), date(o.Window.Date))
 		}
 	}
 }
@@ -136,5 +141,34 @@ func TestFetchRangeErrorsNameUntil(t *testing.T) {
 	code, _, stderr := runCmd(t, "", "fetch", "--source", "s", "--to", "out", "--from", "2026-11-24", "--until", "2026-11-20")
 	if code != exitUsage || !strings.Contains(stderr, "--until 2026-11-20 is before --from 2026-11-24") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// A value of --to shaped like a date that is none is a mistyped day, not a directory; --dir and
+// a different --to DIR are two directories.
+func TestFetchToRefusesMistypedDates(t *testing.T) {
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--dir", "d", "--from", "2026-11-24", "--to", "2026-11-31"}, `"2026-11-31" is not a date`},
+		{[]string{"--to", "2026-13-01"}, `"2026-13-01" is not a date`},
+		{[]string{"--dir", "d", "--to", "e", "--date", "2026-11-24"}, "--dir d and --to e name two directories"},
+	} {
+		args := append([]string{"fetch", "--source", "s"}, tc.args...)
+		code, _, stderr := runCmd(t, "", args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr:\n%s", tc.args, code, stderr)
+		}
+	}
+	entries, err := os.ReadDir(cwd)
+	if err != nil || len(entries) != 0 {
+		t.Errorf("a refused fetch left %v (%v)", entries, err)
+	}
+	o := parseWithEnv(t, "fetch", nil, "--dir", "d", "--to", "d", "--date", "2026-11-24").(*FetchOptions)
+	if dir, err := o.dir(); dir != "d" || err != nil {
+		t.Errorf("--dir d --to d: dir %q, %v", dir, err)
 	}
 }
