@@ -54,3 +54,24 @@ func TestLongBlobNamesInReport(t *testing.T) {
 		}
 	}
 }
+
+func TestMarkdownDoesNotAutoLink(t *testing.T) {
+	const j = "\u200d"
+	for in, want := range map[string]string{
+		"ping @alice and bob@example.com":     "ping @" + j + "alice and bob@" + j + "example.com",
+		"see https://evil.example/x":          "see https:" + j + "//evil.example/x",
+		"go to www.example.com or WWW.x.org":  "go to www" + j + ".example.com or WWW" + j + ".x.org",
+		":rocket: :+1: :100:":                 ":" + j + "rocket: :" + j + "+1: :" + j + "100:",
+		"at 2026-11-25T03:00:00.000000Z done": "at 2026-11-25T03:00:00.000000Z done",
+		"Error: disk full @ 10:30":            "Error: disk full @ 10:30",
+		`pull "acr.io/train:latest": denied`:  `pull "acr.io/train:latest": denied`,
+	} {
+		got := mdInline(in)
+		if got != want {
+			t.Errorf("mdInline(%q) = %q, want %q", in, got, want)
+		}
+		if strings.ReplaceAll(got, j, "") != strings.ReplaceAll(want, j, "") {
+			t.Errorf("mdInline(%q) changes more than joiners: %q", in, got)
+		}
+	}
+}
