@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/amlmon/amlmon"
 )
@@ -163,5 +164,34 @@ func TestQueriesFilterOnPartitions(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Errorf("checked %d reads of lake views, the queries have more", checked)
+	}
+}
+
+// BenchmarkOpenAndReport opens a lake of a year of daily partitions and writes one day's
+// report, reading the whole lake and reading the report's scope: the scoped run should not
+// depend on the lake's age.
+func BenchmarkOpenAndReport(b *testing.B) {
+	l := newLake(b)
+	first := reportDay.AddDate(-1, 0, 0)
+	for d := first; !d.After(reportDay.AddDate(0, 0, 2)); d = d.AddDate(0, 0, 1) {
+		at := d.Add(10 * time.Hour).Format(time.RFC3339Nano)
+		date := d.Format(amlmon.DateLayout)
+		l.table("AmlComputeJobEvent", date, []row{job(rid1, "WS1", "gpu", "j"+date, "JobFailed", at, nil)})
+		l.table("AmlComputeClusterEvent", date, []row{clusterEvent(rid1, "WS1", "gpu", at, row{"CurrentNodeCount": 2})})
+	}
+	for name, opts := range map[string][]Option{"whole lake": nil, "report scope": {ReportDays(reportDay)}} {
+		b.Run(name, func(b *testing.B) {
+			d := Daily{Date: reportDay, Out: b.TempDir(), Now: func() time.Time { return fixedNow }}
+			for b.Loop() {
+				db, err := Open(context.Background(), l.dir, opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := d.Write(context.Background(), db); err != nil {
+					b.Fatal(err)
+				}
+				db.Close()
+			}
+		})
 	}
 }
