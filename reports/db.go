@@ -156,7 +156,7 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 			dirs = []string{t.Name}
 		}
 		var globs []string
-		outside := false // files of the table exist, but only outside the scope
+		outside := false // the table has date folders outside the scope
 		for _, d := range dirs {
 			g, out, err := partitionGlobs(filepath.Join(lake, d), "*.parquet", cfg)
 			if err != nil {
@@ -189,18 +189,18 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 		return err
 	}
 	var unrecognised []string
-	if has, err := hasFiles(amlmon.UnrecognisedFile(lake)); err != nil {
-		return err
-	} else if has {
+	if _, err := os.Stat(amlmon.UnrecognisedFile(lake)); err == nil {
 		unrecognised = []string{amlmon.UnrecognisedFile(lake)}
+	} else if !os.IsNotExist(err) {
+		return fmt.Errorf("read %s: %w", amlmon.UnrecognisedFile(lake), err)
 	}
 	return db.createJSONView(ctx, UnrecognisedView, unrecognised, unrecognisedColumns(), false)
 }
 
 // partitionGlobs returns the globs reading the files matching name in the date= folders of
 // dir: one `date=*` glob for the whole lake, or one glob per folder inside the scope, so that
-// DuckDB never lists or opens a file of another day. outside reports files that exist only
-// in folders outside the scope.
+// DuckDB never lists or opens a file of another day. outside reports date folders outside
+// the scope, whose files are not looked at.
 func partitionGlobs(dir, name string, cfg openConfig) (globs []string, outside bool, err error) {
 	if !cfg.scoped {
 		pattern := filepath.Join(dir, "date=*", name)
