@@ -2,12 +2,15 @@ package reports
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"math"
 	"math/big"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // TimeLayout is how the report writes a time: RFC 3339, UTC, always six fraction digits, so
@@ -69,42 +72,75 @@ func csvNeedsQuotes(f string) bool {
 }
 
 // cellText renders a value scanned from DuckDB as the CSVs write it: NULL as an empty field,
-// times in TimeLayout, numbers in plain decimal notation (never an exponent).
-func cellText(v any) string {
+// times in TimeLayout, numbers in plain decimal notation (never an exponent). A type it does
+// not know is an error: a blank field would pass for NULL.
+func cellText(v any) (string, error) {
 	switch x := v.(type) {
 	case nil:
-		return ""
+		return "", nil
 	case string:
-		return x
+		return x, nil
 	case []byte:
-		return string(x)
+		return string(x), nil
 	case int64:
-		return strconv.FormatInt(x, 10)
+		return strconv.FormatInt(x, 10), nil
 	case int32:
-		return strconv.FormatInt(int64(x), 10)
+		return strconv.FormatInt(int64(x), 10), nil
 	case int16:
-		return strconv.FormatInt(int64(x), 10)
+		return strconv.FormatInt(int64(x), 10), nil
 	case int8:
-		return strconv.FormatInt(int64(x), 10)
+		return strconv.FormatInt(int64(x), 10), nil
 	case int:
-		return strconv.Itoa(x)
+		return strconv.Itoa(x), nil
 	case uint64:
-		return strconv.FormatUint(x, 10)
+		return strconv.FormatUint(x, 10), nil
 	case uint32:
-		return strconv.FormatUint(uint64(x), 10)
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint16:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint8:
+		return strconv.FormatUint(uint64(x), 10), nil
 	case float64:
-		return floatText(x)
+		return floatText(x), nil
 	case float32:
-		return floatText(float64(x))
+		return floatText(float64(x)), nil
 	case *big.Int:
-		return x.String()
+		if x == nil {
+			return "", nil
+		}
+		return x.String(), nil
 	case bool:
-		return strconv.FormatBool(x)
+		return strconv.FormatBool(x), nil
 	case time.Time:
-		return x.UTC().Format(TimeLayout)
-	default:
-		return ""
+		return x.UTC().Format(TimeLayout), nil
+	case duckdb.Decimal:
+		if x.Value == nil {
+			return "", nil
+		}
+		return decimalText(x), nil
+	case duckdb.Interval, duckdb.UUID, []any, map[string]any, duckdb.OrderedMap, duckdb.Map, duckdb.Union:
+		// As `amlmon query` writes them, so that both read the same.
+		s, _ := cell{v: v}.text()
+		return s, nil
 	}
+	return "", fmt.Errorf("no CSV text for a value of type %T", v)
+}
+
+// decimalText writes a DECIMAL with all its scale digits ("12.50"), as DuckDB prints it.
+func decimalText(d duckdb.Decimal) string {
+	digits := new(big.Int).Abs(d.Value).String()
+	sign := ""
+	if d.Value.Sign() < 0 {
+		sign = "-"
+	}
+	scale := int(d.Scale)
+	if scale == 0 {
+		return sign + digits
+	}
+	if len(digits) <= scale {
+		digits = strings.Repeat("0", scale-len(digits)+1) + digits
+	}
+	return sign + digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
 }
 
 // floatText writes a float without exponent; NaN and infinities have no CSV meaning and are

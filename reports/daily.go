@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/amlmon/amlmon"
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 //go:embed sql/*.sql
@@ -62,7 +63,11 @@ func (r result) get(i int, name string) any {
 	return nil
 }
 
-func (r result) text(i int, name string) string { return cellText(r.get(i, name)) }
+// text is the value as the CSVs write it; runSQL has checked that every value has one.
+func (r result) text(i int, name string) string {
+	s, _ := cellText(r.get(i, name))
+	return s
+}
 
 func (r result) int(i int, name string) int64 {
 	switch v := r.get(i, name).(type) {
@@ -84,6 +89,10 @@ func (r result) float(i int, name string) (float64, bool) {
 		return float64(v), true
 	case int32:
 		return float64(v), true
+	case duckdb.Decimal:
+		if v.Value != nil {
+			return v.Float64(), true
+		}
 	}
 	return 0, false
 }
@@ -116,6 +125,12 @@ func runSQL(ctx context.Context, conn *sql.Conn, name, text string, args ...any)
 		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return result{}, fmt.Errorf("query %s: %w", name, err)
+		}
+		// A value the report cannot write fails the report here, not as a blank field later.
+		for i, v := range vals {
+			if _, err := cellText(v); err != nil {
+				return result{}, fmt.Errorf("query %s: column %s: %w", name, cols[i], err)
+			}
 		}
 		res.rows = append(res.rows, vals)
 	}
@@ -330,7 +345,11 @@ func render(d *day) ([]file, error) {
 		for _, row := range res.rows {
 			fields := make([]string, len(row))
 			for i, v := range row {
-				fields[i] = cellText(v)
+				f, err := cellText(v)
+				if err != nil {
+					return nil, fmt.Errorf("encode %s.csv: column %s: %w", c.name, res.cols[i], err)
+				}
+				fields[i] = f
 			}
 			if err := enc.Encode(fields); err != nil {
 				return nil, fmt.Errorf("encode %s.csv: %w", c.name, err)

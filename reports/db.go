@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/amlmon/amlmon"
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
@@ -46,8 +47,46 @@ func unrecognisedColumns() []amlmon.Column {
 	}
 }
 
-// Open opens DuckDB in memory over the lake at dir.
-func Open(ctx context.Context, dir string) (*DB, error) {
+// Option changes what Open reads.
+type Option func(*openConfig)
+
+type openConfig struct {
+	scoped   bool
+	from, to string // inclusive partition dates, DateLayout, compared as text
+}
+
+// Days limits every view to the date partitions from..to (inclusive, UTC days): only those
+// folders are listed and read, so the cost of Open and of binding a query depends on the days
+// in scope, not on the age of the lake. A scope with from after to reads nothing: every view
+// is empty, with its schema.
+func Days(from, to time.Time) Option {
+	return func(c *openConfig) {
+		c.scoped = true
+		c.from = from.UTC().Format(amlmon.DateLayout)
+		c.to = to.UTC().Format(amlmon.DateLayout)
+	}
+}
+
+// Days before and after the report day that the daily report reads: the seven-day trend and
+// completeness look back to D−7; node allocations of D are logged up to two days later, and
+// records arrive up to 48 h late.
+const (
+	reportDaysBefore = 7
+	reportDaysAfter  = 2
+)
+
+// ReportDays is the scope the report of day d needs, D−7 … D+2, for Open(ctx, lake, ReportDays(d)).
+func ReportDays(d time.Time) Option {
+	d = d.UTC()
+	return Days(d.AddDate(0, 0, -reportDaysBefore), d.AddDate(0, 0, reportDaysAfter))
+}
+
+// Open opens DuckDB in memory over the lake at dir; without options every partition is read.
+func Open(ctx context.Context, dir string, opts ...Option) (*DB, error) {
+	var cfg openConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open lake %s: %w", dir, err)
@@ -57,7 +96,7 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
 	db := &DB{DB: sqldb, lake: dir}
-	if err := db.createViews(ctx, abs); err != nil {
+	if err := db.createViews(ctx, abs, cfg); err != nil {
 		sqldb.Close()
 		return nil, err
 	}
@@ -71,7 +110,7 @@ func (db *DB) Lake() string { return db.lake }
 // found in the lake, sorted. The bookkeeping views are not among them.
 func (db *DB) Tables() []string { return append([]string(nil), db.tables...) }
 
-func (db *DB) createViews(ctx context.Context, lake string) error {
+func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) error {
 	// Timestamps written with a zone read as TIMESTAMPTZ; the views cast them to TIMESTAMP,
 	// which must mean UTC whatever the machine's zone is.
 	if _, err := db.ExecContext(ctx, "SET GLOBAL TimeZone = 'UTC'"); err != nil {
@@ -117,18 +156,19 @@ func (db *DB) createViews(ctx context.Context, lake string) error {
 			dirs = []string{t.Name}
 		}
 		var globs []string
+		outside := false // the table has date folders outside the scope
 		for _, d := range dirs {
-			pattern := filepath.Join(lake, d, "date=*", "*.parquet")
-			has, err := hasFiles(pattern)
+			g, out, err := partitionGlobs(filepath.Join(lake, d), "*.parquet", cfg)
 			if err != nil {
 				return err
 			}
-			if has {
-				globs = append(globs, pattern)
-			}
+			globs = append(globs, g...)
+			outside = outside || out
 		}
 		if len(globs) == 0 {
-			if isFixed(t.Name) {
+			// A category found outside the scope keeps its (empty) view, so that the views of
+			// a scoped lake are the views of the whole lake.
+			if isFixed(t.Name) || outside {
 				if err := db.createEmptyView(ctx, t.Name, t.Columns, true); err != nil {
 					return err
 				}
@@ -141,10 +181,64 @@ func (db *DB) createViews(ctx context.Context, lake string) error {
 		}
 		db.tables = append(db.tables, t.Name)
 	}
-	if err := db.createJSONView(ctx, BlobsView, filepath.Join(amlmon.MetaDir(lake), "blobs", "date=*", "*.jsonl"), blobColumns(), true); err != nil {
+	blobs, _, err := partitionGlobs(filepath.Join(amlmon.MetaDir(lake), "blobs"), "*.jsonl", cfg)
+	if err != nil {
 		return err
 	}
-	return db.createJSONView(ctx, UnrecognisedView, amlmon.UnrecognisedFile(lake), unrecognisedColumns(), false)
+	if err := db.createJSONView(ctx, BlobsView, blobs, blobColumns(), true); err != nil {
+		return err
+	}
+	var unrecognised []string
+	if _, err := os.Stat(amlmon.UnrecognisedFile(lake)); err == nil {
+		unrecognised = []string{amlmon.UnrecognisedFile(lake)}
+	} else if !os.IsNotExist(err) {
+		return fmt.Errorf("read %s: %w", amlmon.UnrecognisedFile(lake), err)
+	}
+	return db.createJSONView(ctx, UnrecognisedView, unrecognised, unrecognisedColumns(), false)
+}
+
+// partitionGlobs returns the globs reading the files matching name in the date= folders of
+// dir: one `date=*` glob for the whole lake, or one glob per folder inside the scope, so that
+// DuckDB never lists or opens a file of another day. outside reports date folders outside
+// the scope, whose files are not looked at.
+func partitionGlobs(dir, name string, cfg openConfig) (globs []string, outside bool, err error) {
+	if !cfg.scoped {
+		pattern := filepath.Join(dir, "date=*", name)
+		has, err := hasFiles(pattern)
+		if err != nil || !has {
+			return nil, false, err
+		}
+		return []string{pattern}, false, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("list %s: %w", dir, err)
+	}
+	for _, e := range entries { // sorted by name, so by date
+		date, ok := strings.CutPrefix(e.Name(), "date=")
+		if !e.IsDir() || !ok {
+			continue
+		}
+		if _, err := time.Parse(amlmon.DateLayout, date); err != nil {
+			continue
+		}
+		if date < cfg.from || date > cfg.to {
+			outside = true
+			continue
+		}
+		pattern := filepath.Join(dir, e.Name(), name)
+		has, err := hasFiles(pattern)
+		if err != nil {
+			return nil, false, err
+		}
+		if has {
+			globs = append(globs, pattern)
+		}
+	}
+	return globs, outside, nil
 }
 
 func isFixed(name string) bool {
@@ -160,7 +254,7 @@ func hasFiles(pattern string) (bool, error) {
 	return len(m) > 0, nil
 }
 
-// createParquetView reads every file of a table. union_by_name lets files written before a
+// createParquetView reads the files of a table that globs match. union_by_name lets files written before a
 // column existed be read with it as NULL; a SPEC column missing from every file is NULL too,
 // so queries written against the SPEC schema never fail on an older lake.
 func (db *DB) createParquetView(ctx context.Context, t amlmon.Table, globs []string) error {
@@ -232,12 +326,8 @@ func (db *DB) createEmptyView(ctx context.Context, name string, cols []amlmon.Co
 // createJSONView reads JSON lines written by encoding/json. Times are read with their offset
 // and converted to UTC; a blob written twice (its entry rewritten) counts once, by its latest
 // entry.
-func (db *DB) createJSONView(ctx context.Context, name, pattern string, cols []amlmon.Column, partitioned bool) error {
-	has, err := hasFiles(pattern)
-	if err != nil {
-		return err
-	}
-	if !has {
+func (db *DB) createJSONView(ctx context.Context, name string, globs []string, cols []amlmon.Column, partitioned bool) error {
+	if len(globs) == 0 {
 		return db.createEmptyView(ctx, name, cols, partitioned)
 	}
 	var types, sel []string
@@ -257,8 +347,12 @@ func (db *DB) createJSONView(ctx context.Context, name, pattern string, cols []a
 		// A later read of a blob has read at least as far as an earlier one.
 		key, latest = "date, container, blob", "modified DESC, consumed DESC, size DESC, records DESC, rejected DESC"
 	}
-	src := fmt.Sprintf("read_json(%s, format = 'newline_delimited', columns = {%s}%s)",
-		sqlString(filepath.ToSlash(pattern)), strings.Join(types, ", "), opts)
+	lits := make([]string, len(globs))
+	for i, g := range globs {
+		lits[i] = sqlString(filepath.ToSlash(g))
+	}
+	src := fmt.Sprintf("read_json([%s], format = 'newline_delimited', columns = {%s}%s)",
+		strings.Join(lits, ", "), strings.Join(types, ", "), opts)
 	ddl := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s) = 1",
 		ident(name), strings.Join(sel, ", "), src, key, latest)
 	if _, err := db.ExecContext(ctx, ddl); err != nil {

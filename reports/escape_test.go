@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"math"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 func TestCSVEncoder(t *testing.T) {
@@ -54,10 +57,39 @@ func TestCellText(t *testing.T) {
 		{time.Date(2026, 11, 20, 1, 17, 10, 182018000, time.UTC), "2026-11-20T01:17:10.182018Z"},
 		{time.Date(2026, 11, 20, 2, 0, 0, 0, time.FixedZone("x", 3600)), "2026-11-20T01:00:00.000000Z"},
 		{"text", "text"},
+		{duckdb.Decimal{Width: 10, Scale: 2, Value: big.NewInt(-1250)}, "-12.50"},
+		{duckdb.Decimal{Width: 10, Scale: 3, Value: big.NewInt(5)}, "0.005"},
+		{duckdb.Decimal{Width: 18, Scale: 0, Value: big.NewInt(42)}, "42"},
+		{duckdb.Interval{Days: 1, Micros: 3_600_000_000}, "1.01:00:00"},
+		{uint16(9), "9"},
 	} {
-		if got := cellText(tc.in); got != tc.want {
-			t.Errorf("cellText(%#v) = %q, want %q", tc.in, got, tc.want)
+		got, err := cellText(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("cellText(%#v) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
+	}
+	if got, err := cellText(struct{ X int }{1}); err == nil {
+		t.Errorf("cellText of an unknown type = %q, want an error", got)
+	}
+}
+
+// A DECIMAL from DuckDB reaches the report as its digits, not as a blank field.
+func TestDecimalFromDuckDB(t *testing.T) {
+	db := newLake(t).open()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	res, err := runSQL(context.Background(), conn, "decimal", "SELECT CAST(12.5 AS DECIMAL(10, 2)) AS d, 100.0 * 3 AS p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.text(0, "d"); got != "12.50" {
+		t.Errorf("DECIMAL(10,2) 12.5 = %q, want 12.50", got)
+	}
+	if f, ok := res.float(0, "p"); !ok || f != 300 {
+		t.Errorf("float of a DECIMAL = %v, %v; want 300", f, ok)
 	}
 }
 

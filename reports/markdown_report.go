@@ -41,7 +41,17 @@ func (m *mdDoc) table(res result, cols []string, csvName string) {
 		}
 		m.b.WriteString("|")
 		for _, c := range cols {
-			m.b.WriteString(" " + mdCell(res.text(i, c)) + " |")
+			var cell string
+			switch v := res.text(i, c); c {
+			case "blob":
+				cell = blobCell(v)
+			case "resource_id":
+				// Resource IDs share their start and differ in the name at their end.
+				cell = mdCell(cutMiddle(v))
+			default:
+				cell = mdCell(v)
+			}
+			m.b.WriteString(" " + cell + " |")
 		}
 		m.b.WriteString("\n")
 	}
@@ -173,4 +183,55 @@ func firedRules(alerts result) string {
 		return ""
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// blobCell shows a blob name in a table of report.md. Archive blob names share a long
+// resource path and differ at their end, so an archive blob is named by its resource and
+// path hour ("WS1 2026-11-25 13:00"; the full name is in data_quality.csv), and any other
+// long name is cut in the middle rather than at the end.
+func blobCell(name string) string {
+	if label, ok := blobLabel(name); ok {
+		return mdCell(label)
+	}
+	return mdCell(cutMiddle(name))
+}
+
+// cutMiddle shortens s to maxCell characters by replacing its middle with "…".
+func cutMiddle(s string) string {
+	r := []rune(s)
+	if len(r) <= maxCell {
+		return s
+	}
+	keep := (maxCell - 1) / 2
+	return string(r[:keep]) + "…" + string(r[len(r)-(maxCell-1-keep):])
+}
+
+// blobLabel names an archive blob (resourceId=/SUBSCRIPTIONS/…/PROVIDERS/<ns>/<type>/<name>
+// [/<type>/<name>…]/y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json) by its resource names and path hour.
+func blobLabel(name string) (string, bool) {
+	upper := strings.ToUpper(name)
+	at := strings.LastIndex(upper, "/Y=")
+	if !strings.HasPrefix(upper, "RESOURCEID=/") || at < 0 {
+		return "", false
+	}
+	var y, mo, d, h, mi int
+	var file string
+	if n, err := fmt.Sscanf(upper[at:], "/Y=%4d/M=%2d/D=%2d/H=%2d/M=%2d/%s", &y, &mo, &d, &h, &mi, &file); err != nil || n != 6 {
+		return "", false
+	}
+	resource := strings.Split(strings.Trim(name[len("resourceId="):at], "/"), "/")
+	var names []string
+	for i := 0; i+1 < len(resource); i += 2 {
+		if strings.EqualFold(resource[i], "providers") {
+			// <namespace>/<type>/<name>/<type>/<name>…: the names are every other segment.
+			for j := i + 3; j < len(resource); j += 2 {
+				names = append(names, resource[j])
+			}
+			break
+		}
+	}
+	if len(names) == 0 {
+		names = resource[len(resource)-1:]
+	}
+	return fmt.Sprintf("%s %04d-%02d-%02d %02d:00", strings.Join(names, "/"), y, mo, d, h), true
 }

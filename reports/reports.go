@@ -6,6 +6,8 @@
 // reads only those folders. A fixed table without files is an empty view of its SPEC schema; a
 // category without typed columns found in the lake gets a view too. _Blobs (the manifest, one
 // row per archive blob, `date` its path date) and _Unrecognised expose the lake's bookkeeping.
+// Open(ctx, lake, Days(from, to)) lists and reads only the date folders of those days, so that
+// a day's report (ReportDays: D−7 … D+2) costs the same on a young lake and on a year-old one.
 //
 // Daily.Write runs the queries of sql/*.sql, one file per question, with the day bound as a
 // parameter, and writes <Out>/<D>/: the CSVs of SPEC §3, summary.json, report.md and the SVG

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The charts are hand-written SVG files beside report.md, referenced as images: GitHub and
@@ -30,8 +31,37 @@ func palette(i int) string {
 	return colours[i%len(colours)]
 }
 
-// svgText escapes text for SVG character data and attribute values.
-func svgText(s string) string { return html.EscapeString(s) }
+// svgText escapes text for SVG character data and attribute values. Characters that XML 1.0
+// forbids anywhere, even as references (most C0 controls, U+FFFE, U+FFFF, bytes that are not
+// UTF-8), become U+FFFD: one of them in a cluster name would make the whole chart unreadable.
+func svgText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s { // an invalid byte ranges as U+FFFD
+		if !xmlChar(r) {
+			r = '\uFFFD'
+		}
+		b.WriteRune(r)
+	}
+	return html.EscapeString(b.String())
+}
+
+// xmlChar reports whether r is a Char of XML 1.0 (§2.2).
+func xmlChar(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r < 0x20:
+		return false
+	case r <= 0xD7FF:
+		return true
+	case r >= 0xE000 && r <= 0xFFFD:
+		return true
+	case r >= 0x10000 && r <= 0x10FFFF:
+		return true
+	}
+	return false
+}
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
@@ -141,18 +171,38 @@ func failuresByHourSVG(perHour [24]int64) []byte {
 
 // bar is one labelled value of a horizontal bar chart.
 type bar struct {
-	label string
+	label string // shown left of the bar
+	tip   string // the bar's tooltip, before its value; the label when empty
 	value float64
 }
 
+// charWidth estimates the advance of one character at the charts' 12 px font: wide enough
+// for capitals and digits in Helvetica/Arial, so that an estimated width is not exceeded.
+const charWidth = 7
+
+// Bounds of the quota chart's label column: room for a short workspace/cluster, and no more
+// than half the chart for long names, which are shortened to fit.
+const (
+	minLabelWidth = 120
+	maxLabelWidth = 360
+)
+
 // quotaSVG draws the peak quota utilisation of each cluster as horizontal bars on a 0–100 %
-// scale, with the 90 % line the quota_utilization rule watches.
+// scale, with the 90 % line the quota_utilization rule watches. The label column is as wide
+// as the longest label needs, within bounds; a label that is still too long is shortened and
+// shown whole in the bar's tooltip.
 func quotaSVG(bars []bar) []byte {
-	const rowHeight, labelWidth = 24, 260
+	const rowHeight, gap = 24, 8
+	longest := 0
+	for _, b := range bars {
+		longest = max(longest, utf8.RuneCountInString(b.label))
+	}
+	labelWidth := min(max(longest*charWidth+2*gap, minLabelWidth), maxLabelWidth)
+	fits := (labelWidth - 2*gap) / charWidth // a margin of gap on either side
 	height := plotTop + len(bars)*rowHeight + 40
 	w := newSVG("Peak quota utilisation by cluster", height)
 	width := float64(chartWidth - labelWidth - plotRight - 40)
-	x := func(v float64) float64 { return labelWidth + math.Min(v, 100)/100*width }
+	x := func(v float64) float64 { return float64(labelWidth) + math.Min(v, 100)/100*width }
 	bottom := float64(plotTop + len(bars)*rowHeight)
 	for v := 0.0; v <= 100; v += 25 {
 		w.line(x(v), plotTop, x(v), bottom, `stroke="#e5e5e5"`)
@@ -164,8 +214,12 @@ func quotaSVG(bars []bar) []byte {
 		if b.value > 90 {
 			colour = "#D55E00"
 		}
-		w.text(labelWidth-8, top+rowHeight/2+4, "end", shorten(b.label, 40), "")
-		w.rect(labelWidth, top+4, x(b.value)-labelWidth, rowHeight-8, colour, b.label+": "+num(b.value)+" %")
+		w.text(float64(labelWidth-gap), top+rowHeight/2+4, "end", shorten(b.label, fits), "")
+		tip := b.tip
+		if tip == "" {
+			tip = b.label
+		}
+		w.rect(float64(labelWidth), top+4, x(b.value)-float64(labelWidth), rowHeight-8, colour, tip+": "+num(b.value)+" %")
 		w.text(x(b.value)+4, top+rowHeight/2+4, "start", num(b.value)+" %", "")
 	}
 	w.line(x(90), plotTop-4, x(90), bottom, `stroke="#D55E00" stroke-dasharray="4 3"`)
@@ -237,13 +291,22 @@ func charts(d *day) []file {
 	}
 	quota := d.csv["quota_usage"]
 	if len(quota.rows) > 0 {
+		// A cluster has one VM family as a rule, so workspace/cluster names a bar; the VM
+		// size and priority are added only where a cluster has more than one row, and are
+		// always in the tooltip.
+		rows := min(len(quota.rows), 20)
+		seen := map[string]int{}
+		for i := range rows {
+			seen[clusterLabel(quota, i, false)]++
+		}
 		var bars []bar
-		for i := range quota.rows {
-			if len(bars) == 20 {
-				break
-			}
+		for i := range rows {
 			v, _ := quota.float(i, "utilization_pct_max")
-			bars = append(bars, bar{label: clusterLabel(quota, i, true), value: v})
+			b := bar{label: clusterLabel(quota, i, false), tip: clusterLabel(quota, i, true), value: v}
+			if seen[b.label] > 1 {
+				b.label = b.tip
+			}
+			bars = append(bars, b)
 		}
 		files = append(files, file{"quota_by_cluster.svg", quotaSVG(bars)})
 	}

@@ -113,7 +113,7 @@ func (o *ReportFlags) rules() ([]reports.Rule, error) {
 
 // writeReport writes the report of day d from the lake and prints where it is.
 func writeReport(ctx context.Context, lake string, d time.Time, o ReportFlags, rules []reports.Rule, now func() time.Time, status *reports.RunStatus, stdout io.Writer, log *slog.Logger) error {
-	db, err := reports.Open(ctx, lake)
+	db, err := reports.Open(ctx, lake, reports.ReportDays(d))
 	if err != nil {
 		return fmt.Errorf("open lake %s for the report: %w", lake, err)
 	}
