@@ -24,6 +24,7 @@ const (
 	FetchSkipped    = "skipped"    // the local copy is up to date
 	FetchGone       = "gone"       // deleted from the source after it was listed
 	FetchUnsafe     = "unsafe"     // a name that cannot become a local path; not copied
+	FetchUnreadable = "unreadable" // the source cannot read the blob (ErrUnreadable); not copied
 )
 
 // FetchOptions tunes Fetch.
@@ -43,7 +44,7 @@ type FetchStats struct {
 	Gone         int64 // blobs deleted after they were listed
 	Unrecognised int64 // listed names that are not archive paths (copied all the same when safe)
 	Unsafe       int64 // names refused by LocalPath, not copied
-	Failed       int64 // blobs whose copy failed; the first failure stops the fetch
+	Failed       int64 // blobs the source cannot read, and copies that failed (the first stops the fetch)
 	Bytes        int64 // bytes written to local files
 }
 
@@ -88,6 +89,11 @@ func Fetch(ctx context.Context, src Source, w Window, dir string, opts FetchOpti
 			f.stats.Unrecognised++
 		}
 		f.mu.Unlock()
+		if errors.Is(b.Err, ErrUnreadable) {
+			// One unreadable blob never stops the others; it is counted as a failure.
+			f.report(b, FetchUnreadable, 0)
+			return nil
+		}
 		local, err := LocalPath(f.dir, b.Container, b.Name)
 		if err != nil {
 			f.report(b, FetchUnsafe, 0)
@@ -142,6 +148,8 @@ func (f *fetcher) report(b Blob, action string, n int64) {
 		f.stats.Gone++
 	case FetchUnsafe:
 		f.stats.Unsafe++
+	case FetchUnreadable:
+		f.stats.Failed++
 	}
 	f.stats.Bytes += n
 	if f.onBlob != nil {

@@ -296,6 +296,26 @@ func TestFetchRefusesUnsafeNames(t *testing.T) {
 	}
 }
 
+func TestFetchSkipsUnreadableBlobs(t *testing.T) {
+	f := newFetchFixture(t)
+	// A symbolic link to itself in the local archive: listed as unreadable, never opened.
+	loop := archivetest.BlobName(archivetest.Workspace("RG", "WS-LOOP"), day)
+	p := filepath.Join(f.root, archivetest.JobEvents, filepath.FromSlash(loop))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(p, p); err != nil {
+		t.Fatal(err)
+	}
+	stats, actions := fetch(t, f.src, f.window(), filepath.Join(t.TempDir(), "copy"))
+	if got := actions[archivetest.JobEvents+"/"+loop]; got != archive.FetchUnreadable {
+		t.Errorf("the looping link: %q, want %q", got, archive.FetchUnreadable)
+	}
+	if stats.Failed != 1 || stats.Downloaded != int64(len(f.inDay)) {
+		t.Errorf("stats %+v, want 1 failed and the %d blobs of the day downloaded", stats, len(f.inDay))
+	}
+}
+
 func TestFetchStopsAtTheFirstError(t *testing.T) {
 	f := newFetchFixture(t)
 	broken := errors.New("connection reset")
