@@ -156,19 +156,20 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 			dirs = []string{t.Name}
 		}
 		var globs []string
-		outside := false // the table has date folders outside the scope
+		dated := false // the table has date folders, in the scope or not, with files or not
 		for _, d := range dirs {
-			g, out, err := partitionGlobs(filepath.Join(lake, d), "*.parquet", cfg)
+			g, ok, err := partitionGlobs(filepath.Join(lake, d), "*.parquet", cfg)
 			if err != nil {
 				return err
 			}
 			globs = append(globs, g...)
-			outside = outside || out
+			dated = dated || ok
 		}
 		if len(globs) == 0 {
-			// A category found outside the scope keeps its (empty) view, so that the views of
-			// a scoped lake are the views of the whole lake.
-			if isFixed(t.Name) || outside {
+			// A category with date folders but no files to read here (outside the scope, or
+			// all removed) keeps its empty view: querying it gives no rows, not an error, and
+			// the views of a scoped lake are the views of the whole lake.
+			if isFixed(t.Name) || dated {
 				if err := db.createEmptyView(ctx, t.Name, t.Columns, true); err != nil {
 					return err
 				}
@@ -199,16 +200,21 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 
 // partitionGlobs returns the globs reading the files matching name in the date= folders of
 // dir: one `date=*` glob for the whole lake, or one glob per folder inside the scope, so that
-// DuckDB never lists or opens a file of another day. outside reports date folders outside
-// the scope, whose files are not looked at.
-func partitionGlobs(dir, name string, cfg openConfig) (globs []string, outside bool, err error) {
+// DuckDB never lists or opens a file of another day. dated reports whether dir has any date
+// folder at all (in the scope or not, with files or not).
+func partitionGlobs(dir, name string, cfg openConfig) (globs []string, dated bool, err error) {
 	if !cfg.scoped {
 		pattern := filepath.Join(dir, "date=*", name)
 		has, err := hasFiles(pattern)
-		if err != nil || !has {
+		if err != nil {
 			return nil, false, err
 		}
-		return []string{pattern}, false, nil
+		if !has {
+			// Date folders whose files were all removed (a replaced blob) still make a table.
+			folders, err := filepath.Glob(filepath.Join(dir, "date=*"))
+			return nil, len(folders) > 0, err
+		}
+		return []string{pattern}, true, nil
 	}
 	entries, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
@@ -225,8 +231,8 @@ func partitionGlobs(dir, name string, cfg openConfig) (globs []string, outside b
 		if _, err := time.Parse(amlmon.DateLayout, date); err != nil {
 			continue
 		}
+		dated = true
 		if date < cfg.from || date > cfg.to {
-			outside = true
 			continue
 		}
 		pattern := filepath.Join(dir, e.Name(), name)
@@ -238,7 +244,7 @@ func partitionGlobs(dir, name string, cfg openConfig) (globs []string, outside b
 			globs = append(globs, pattern)
 		}
 	}
-	return globs, outside, nil
+	return globs, dated, nil
 }
 
 func isFixed(name string) bool {

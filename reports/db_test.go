@@ -85,6 +85,7 @@ func TestViewsOverFiles(t *testing.T) {
 	// A folder of the lake's bookkeeping and a stray folder without Parquet are not tables.
 	os.MkdirAll(filepath.Join(l.dir, "_amlmon", "x"), 0o755)
 	os.MkdirAll(filepath.Join(l.dir, "Scratch"), 0o755)
+	os.MkdirAll(filepath.Join(l.dir, "BrandNewCat", "date=2026-11-25"), 0o755)
 	hour := reportDay.Add(time.Hour)
 	old := blobEntry("c", rid1, hour, 10, 1)
 	newer := old
@@ -123,7 +124,7 @@ func TestViewsOverFiles(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("node events = %q, want %q", got, want)
 	}
-	if tables := strings.Join(db.Tables(), ","); !strings.HasSuffix(tables, ",ModelsChangeEvent") || strings.Contains(tables, "Scratch") {
+	if tables := strings.Join(db.Tables(), ","); !strings.HasSuffix(tables, ",BrandNewCat,ModelsChangeEvent") || strings.Contains(tables, "Scratch") {
 		t.Errorf("Tables() = %s", tables)
 	}
 	if cols := columnsOf(t, db, "ModelsChangeEvent"); cols["TimeGenerated"] != "TIMESTAMP" || cols["date"] != "DATE" {
@@ -132,6 +133,10 @@ func TestViewsOverFiles(t *testing.T) {
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM modelschangeevent`).Scan(&n); err != nil || n != 2 {
 		t.Errorf("ModelsChangeEvent over both spellings: %d rows, %v; want 2", n, err)
+	}
+	// A category whose files were all removed (its blob replaced) is an empty table.
+	if err := db.QueryRow(`SELECT count(*) FROM BrandNewCat`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("BrandNewCat with no files left: %d rows, %v; want an empty table", n, err)
 	}
 	var size, records int64
 	var h time.Time
