@@ -241,17 +241,16 @@ func (l *Lake) plan(ctx context.Context, b Blob, open Opener, prev amlmon.BlobEn
 	}
 	tailPending := !b.Gzip && prev.Consumed < prev.Size
 	sameETag := b.ETag != "" && b.ETag == prev.ETag
-	switch {
-	case sameETag && !(tailPending && sealed):
-		return plan{action: Skipped}, nil
-	case !sameETag && !b.Gzip && sealed && b.Size == prev.Size && prev.Consumed == prev.Size:
+	// A changed ETag at the same size is a rewrite: nothing was appended, and the fingerprint
+	// of the tail cannot tell an edit further up. It is read again whole.
+	if sameETag && !(tailPending && sealed) {
 		return plan{action: Skipped}, nil
 	}
 	whole.action = Replaced
 	for _, s := range prev.Segments {
 		whole.obsolete = append(whole.obsolete, s.Files...)
 	}
-	if b.Gzip || b.Size < prev.Size || (b.Size == prev.Size && !sealed && !sameETag) {
+	if b.Gzip || b.Size < prev.Size || (b.Size == prev.Size && !sameETag) {
 		return whole, nil
 	}
 	ok, err := l.prefixMatches(ctx, open, prev)

@@ -287,6 +287,15 @@ func TestSyncReplaced(t *testing.T) {
 	if got, want := rows(t, openDB(t), "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")), []string{"new-1", "x"}; !slices.Equal(got, want) {
 		t.Errorf("rows after shrinking = %q, want %q", got, want)
 	}
+
+	// Rewritten in place at the same size, sealed, with an edit far from its end: read again.
+	store.put(jobContainer, hour13, sealedAt.Add(3*time.Hour), jobLine(hour13, "new-9", "JobFailed")+jobLine(hour13, "x", "JobFailed"))
+	if st, _ := syncLake(t, dir, store, Options{}); st.Replaced != 1 {
+		t.Errorf("stats after a same-size rewrite = %+v", st)
+	}
+	if got, want := rows(t, openDB(t), "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")), []string{"new-9", "x"}; !slices.Equal(got, want) {
+		t.Errorf("rows after a same-size rewrite = %q, want %q", got, want)
+	}
 }
 
 func TestSyncGoneFailedUnrecognised(t *testing.T) {
