@@ -21,7 +21,9 @@ func (l *Lake) lockPath() string   { return filepath.Join(amlmon.MetaDir(l.dir),
 // there to prove that recovery copes with every one of them.
 func (l *Lake) step(name string) {
 	if l.onStep != nil {
+		l.stepMu.Lock()
 		l.onStep(name)
+		l.stepMu.Unlock()
 	}
 }
 
