@@ -23,8 +23,9 @@ type SyncOptions struct {
 	Common CommonOptions
 	Source SourceOptions
 	Tuning TuningOptions
-	Window WindowOptions
-	Lake   string
+	Window  WindowOptions
+	Profile ProfileOptions
+	Lake    string
 }
 
 // AddFlags registers the flags of sync.
@@ -34,6 +35,7 @@ func (o *SyncOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Window.AddFlags(fs)
 	o.Tuning.AddFlags(fs)
 	o.Common.AddFlags(fs)
+	o.Profile.AddFlags(fs)
 }
 
 // Run converts the window of the archive into the lake.
@@ -50,6 +52,15 @@ func (o *SyncOptions) Run(ctx context.Context, st *streams, _ []string) error {
 		return err
 	}
 	log := o.Common.logger(st.stderr)
+	stopProfile, err := o.Profile.start()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if perr := stopProfile(); perr != nil {
+			log.Warn("profile", "err", perr)
+		}
+	}()
 	j := syncJob{lake: o.Lake, source: o.Source, tuning: o.Tuning, window: o.Source.window(w), now: now, log: log, st: st}
 	_, err = j.do(ctx)
 	return err
