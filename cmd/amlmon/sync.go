@@ -20,9 +20,9 @@ import (
 
 // SyncOptions are the flags of `amlmon sync`.
 type SyncOptions struct {
-	Common CommonOptions
-	Source SourceOptions
-	Tuning TuningOptions
+	Common  CommonOptions
+	Source  SourceOptions
+	Tuning  TuningOptions
 	Window  WindowOptions
 	Profile ProfileOptions
 	Lake    string
