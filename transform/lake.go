@@ -47,7 +47,7 @@ func (o Options) withDefaults() Options {
 }
 
 func openLake(dir string, opts Options) (*Lake, error) {
-	l := &Lake{dir: dir, opts: opts.withDefaults()}
+	l := &Lake{dir: dir, opts: opts.withDefaults(), mem: newBufferPool()}
 	l.manifest = newManifest(dir)
 	for _, d := range []string{l.tmpDir(), l.pendingDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

@@ -212,7 +212,7 @@ func (l *Lake) convertBlob(ctx context.Context, b Blob, open Opener, d *Done) (*
 		}
 		tr := newTailReader(rc, p.start)
 		sw := newSegmentWriter(l, seg)
-		res, err = decode(ctx, b, p.start, tr, decodeOptions{batchRows: l.opts.BatchRows, sealed: p.sealed}, sw)
+		res, err = decode(ctx, b, p.start, tr, decodeOptions{batchRows: l.opts.BatchRows, sealed: p.sealed, mem: l.mem}, sw)
 		rc.Close()
 		if err != nil {
 			sw.abort()

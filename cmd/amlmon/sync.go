@@ -83,6 +83,7 @@ func (j syncJob) do(ctx context.Context) (*reports.RunStatus, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer tuneGC(j.st.getenv)()
 	started := time.Now()
 	t := newTracker(started)
 	lake, err := transform.Open(j.lake, transform.Options{
