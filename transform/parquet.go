@@ -69,7 +69,7 @@ func writerProperties(t amlmon.Table, mem memory.Allocator) *parquet.WriterPrope
 type partFile struct {
 	rel  string // final path, relative to the lake, slash-separated
 	tmp  string // where it is written until it is renamed into place
-	f    *os.File
+	f    *fileBuffer
 	w    *pqarrow.FileWriter
 	rows int64
 }
@@ -122,14 +122,15 @@ func (s *segmentWriter) create(t amlmon.Table, rel, day string) (*partFile, erro
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", tmp, err)
 	}
-	w, err := pqarrow.NewFileWriter(arrowSchema(t), f, writerProperties(t, s.lake.mem),
+	sink := newFileBuffer(f, s.lake.mem)
+	w, err := pqarrow.NewFileWriter(arrowSchema(t), sink, writerProperties(t, s.lake.mem),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(s.lake.mem)))
 	if err != nil {
-		f.Close()
+		sink.Close()
 		os.Remove(tmp)
 		return nil, fmt.Errorf("parquet writer %s: %w", tmp, err)
 	}
-	return &partFile{rel: rel, tmp: tmp, f: f, w: w}, nil
+	return &partFile{rel: rel, tmp: tmp, f: sink, w: w}, nil
 }
 
 // finish closes every file and returns them in path order; the commit of their batch makes
@@ -165,4 +166,60 @@ func (s *segmentWriter) abort() {
 		p.f.Close()
 		os.Remove(p.tmp)
 	}
+}
+
+// fileBufferSize is how much of a Parquet file is gathered before one write: the writer emits
+// every page and header separately, dozens of small writes per file.
+const fileBufferSize = 256 << 10
+
+// fileBuffer gathers the writes to a file in a buffer from the pool; Close writes what is
+// left, gives the buffer back and closes the file.
+type fileBuffer struct {
+	f   *os.File
+	mem memory.Allocator
+	buf []byte
+	n   int
+}
+
+func newFileBuffer(f *os.File, mem memory.Allocator) *fileBuffer {
+	return &fileBuffer{f: f, mem: mem, buf: mem.Allocate(fileBufferSize)}
+}
+
+func (b *fileBuffer) Write(p []byte) (int, error) {
+	if b.buf == nil {
+		return 0, os.ErrClosed
+	}
+	if len(p) > len(b.buf)-b.n {
+		if err := b.flush(); err != nil {
+			return 0, err
+		}
+		if len(p) >= len(b.buf) {
+			return b.f.Write(p)
+		}
+	}
+	b.n += copy(b.buf[b.n:], p)
+	return len(p), nil
+}
+
+func (b *fileBuffer) flush() error {
+	if b.n == 0 {
+		return nil
+	}
+	_, err := b.f.Write(b.buf[:b.n])
+	b.n = 0
+	return err
+}
+
+// Close may be called more than once; only the first does anything.
+func (b *fileBuffer) Close() error {
+	if b.buf == nil {
+		return nil
+	}
+	err := b.flush()
+	b.mem.Free(b.buf)
+	b.buf = nil
+	if cerr := b.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
