@@ -2,13 +2,15 @@ package main
 
 import "runtime/debug"
 
-// A conversion allocates a great deal of short-lived memory (Arrow batches, Parquet pages) while
-// what it keeps alive stays small. With Go's default GOGC=100 the collector then runs so often
-// that it takes a fifth of the CPU; a higher GOGC under a soft memory limit collects far less
-// often and still keeps the peak RSS bounded, whatever the size of the archive.
+// A conversion allocates a great deal of short-lived memory (Arrow batches, Parquet pages)
+// while what it keeps alive stays small. With Go's default GOGC=100 the collector runs so
+// often that it takes a fifth of the CPU, and the peak heap follows the size of the blobs.
+// Collecting only when the heap reaches a soft limit does both better: few collections, and a
+// peak RSS set by the limit rather than by the archive (a little above it, for the runtime's
+// own memory), well under the 256 MiB a sync is meant to fit in.
 const (
-	conversionGCPercent   = 400
-	conversionMemoryLimit = 176 << 20
+	conversionGCPercent   = -1 // off: the memory limit alone paces the collector
+	conversionMemoryLimit = 192 << 20
 )
 
 // tuneGC applies the conversion's collector settings, except those the user set through GOGC
