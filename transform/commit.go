@@ -68,6 +68,51 @@ func (b *commitBatch) take() []*converted {
 	return all
 }
 
+// committer commits the batches that workers hand it, one at a time, in the order received.
+type committer struct {
+	batches chan []*converted
+	done    chan struct{}
+	err     error // the first failure; read only after done is closed
+}
+
+// startCommitter starts the committer of one sync. After a failure it commits nothing more,
+// removes the temporary files of what it is still handed, and calls stop.
+func (l *Lake) startCommitter(t *tally, stop func()) *committer {
+	// One batch may wait while another is committed: enough to keep the workers busy, and
+	// the temporary files of at most three batches exist at once.
+	c := &committer{batches: make(chan []*converted, 1), done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		for batch := range c.batches {
+			if c.err != nil {
+				for _, cv := range batch {
+					removeTemps(cv.files)
+				}
+				continue
+			}
+			if err := l.commit(t, batch); err != nil {
+				c.err = err
+				stop()
+			}
+		}
+	}()
+	return c
+}
+
+// send queues a batch; it blocks while the committer is a batch behind.
+func (c *committer) send(batch []*converted) {
+	if len(batch) > 0 {
+		c.batches <- batch
+	}
+}
+
+// finish waits until every batch sent is committed and returns the first failure.
+func (c *committer) finish() error {
+	close(c.batches)
+	<-c.done
+	return c.err
+}
+
 // commit makes a batch of converted blobs part of the lake and reports each. The protocol is
 // the one recovery undoes or completes (journal.go): the new files reach the disk, the journal
 // names them and the files they make obsolete, the files are renamed into the lake, then every

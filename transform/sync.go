@@ -89,7 +89,12 @@ func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) erro
 	began := time.Now()
 	t := &tally{stats: Stats{Records: map[string]int64{}}}
 	cb := &commitBatch{}
-	g, gctx := errgroup.WithContext(ctx)
+	// Workers hand full batches to one committer, so that no worker waits for a commit's
+	// fsyncs; a committer that fails stops the workers through cancel.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cm := l.startCommitter(t, cancel)
+	g, gctx := errgroup.WithContext(wctx)
 	g.SetLimit(l.opts.Parallel)
 	lerr := list(func(b Blob, open Opener) error {
 		if err := gctx.Err(); err != nil {
@@ -108,7 +113,7 @@ func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) erro
 		}
 		// Go blocks while every worker is busy, which is what keeps the listing from running
 		// ahead of the conversion.
-		g.Go(func() error { return l.syncBlob(gctx, b, open, t, cb) })
+		g.Go(func() error { return l.syncBlob(gctx, b, open, t, cb, cm) })
 		return gctx.Err()
 	})
 	werr := g.Wait()
@@ -116,9 +121,10 @@ func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) erro
 	// failure of the lake itself, nothing more is written and the next run's recovery cleans up.
 	var fe fatalError
 	if !errors.As(werr, &fe) {
-		if cerr := l.commit(t, cb.take()); cerr != nil && werr == nil {
-			werr = cerr
-		}
+		cm.send(cb.take())
+	}
+	if cerr := cm.finish(); cerr != nil {
+		werr = cerr
 	}
 	err := werr
 	if err == nil && lerr != nil {
@@ -141,9 +147,9 @@ func (l *Lake) report(t *tally, d Done, perTable map[string]int64, warnings int6
 	}
 }
 
-// syncBlob plans and converts one blob and adds it to the batch of blobs to commit, committing
-// the batch when it is full. It returns only errors that stop the run.
-func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally, cb *commitBatch) error {
+// syncBlob plans and converts one blob and adds it to the batch of blobs to commit, handing
+// the batch to the committer when it is full. It returns only errors that stop the run.
+func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally, cb *commitBatch, cm *committer) error {
 	var (
 		bytesRead int64
 		counted   = func(ctx context.Context, offset, end int64) (io.ReadCloser, error) {
@@ -182,7 +188,7 @@ func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally, cb *
 	d.Records, d.Rejected = c.res.records, c.res.rejected
 	c.done = d
 	if full := cb.add(c, time.Now()); full != nil {
-		return l.commit(t, full)
+		cm.send(full)
 	}
 	return nil
 }
