@@ -10,7 +10,7 @@ import "runtime/debug"
 // own memory), well under the 256 MiB a sync is meant to fit in.
 const (
 	conversionGCPercent   = -1 // off: the memory limit alone paces the collector
-	conversionMemoryLimit = 192 << 20
+	conversionMemoryLimit = 176 << 20
 )
 
 // tuneGC applies the conversion's collector settings, except those the user set through GOGC
