@@ -40,10 +40,6 @@ var nearlyUnique = map[string]bool{
 	"TotalE2ETimeInSeconds": true,
 }
 
-// longText lists the columns of long free text, whose min/max statistics no query prunes by
-// and which would only bloat the footer.
-var longText = map[string]bool{"Properties": true, "Extra": true, "Text": true, "ResultDescription": true}
-
 // writerProperties are the Parquet settings of a file of table t.
 func writerProperties(t amlmon.Table, mem memory.Allocator) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
@@ -58,7 +54,10 @@ func writerProperties(t amlmon.Table, mem memory.Allocator) *parquet.WriterPrope
 		if nearlyUnique[c.Name] || c.Type == amlmon.Timestamp {
 			opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
 		}
-		if longText[c.Name] {
+		// Only times are worth min/max statistics: they are what queries filter by within a
+		// date partition. Statistics on the other columns cost CPU for every value and every
+		// file and were never read.
+		if c.Type != amlmon.Timestamp {
 			opts = append(opts, parquet.WithStatsFor(c.Name, false))
 		}
 	}
@@ -124,7 +123,7 @@ func (s *segmentWriter) create(t amlmon.Table, rel, day string) (*partFile, erro
 	}
 	sink := newFileBuffer(f, s.lake.mem)
 	w, err := pqarrow.NewFileWriter(arrowSchema(t), sink, writerProperties(t, s.lake.mem),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(s.lake.mem)))
+		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(s.lake.mem)))
 	if err != nil {
 		sink.Close()
 		os.Remove(tmp)
