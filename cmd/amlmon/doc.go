@@ -32,6 +32,10 @@
 // AMLMON_LOG_FORMAT, --lake from AMLMON_LAKE); a flag given on the command line wins. The
 // --out of query, a file rather than a directory, is AMLMON_QUERY_OUT.
 //
+// While run or sync converts, Go's garbage collector is paced by a 176 MiB soft memory limit
+// rather than by GOGC, which keeps the peak RSS near 220 MiB whatever the size of the archive;
+// GOGC or GOMEMLIMIT in the environment take precedence.
+//
 // Examples:
 //
 //	amlmon run --source az://mystorageacct --lake /data/lake --out /data/reports
