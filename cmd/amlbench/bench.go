@@ -254,14 +254,22 @@ func bench(ctx context.Context, o options, w io.Writer) error {
 
 	var v verdicts
 	var ours, theirs []measurement
-	// Every run writes into folders of its own, all removed at the end: deleting thousands of
-	// files just before a run would make the file system's inode allocator step over them one
-	// by one (ext4 skips recently freed inodes), which would time the harness, not amlmon.
+	// Every run writes into folders of its own, and nothing is deleted before the last
+	// measurement: deleting thousands of files shortly before a run makes the file system's
+	// inode allocator step over them one by one (ext4 without a journal skips inodes freed in
+	// the last minutes), which would time the harness, not amlmon. The folders of the previous
+	// bench are set aside now and deleted at the end.
 	runs := filepath.Join(o.Dir, "runs")
-	if err := os.RemoveAll(runs); err != nil {
-		return err
+	trash := filepath.Join(o.Dir, "runs.old")
+	if _, err := os.Stat(runs); err == nil {
+		if err := os.RemoveAll(trash); err != nil {
+			return err
+		}
+		if err := os.Rename(runs, trash); err != nil {
+			return err
+		}
 	}
-	defer os.RemoveAll(runs)
+	defer os.RemoveAll(trash)
 	var lake string
 	for i := 0; i < o.Runs; i++ {
 		lake = filepath.Join(runs, fmt.Sprint(i+1), "lake")
