@@ -68,6 +68,8 @@ const (
 // of a wrapper, an unfinished element.
 func decode(ctx context.Context, b Blob, start int64, r io.Reader, o decodeOptions, sink batchSink) (decodeResult, error) {
 	d := newDecoder(b, start, r, o, sink)
+	// The read buffer may have grown, so free the one it is at the end.
+	defer func() { d.rd.mem.Free(d.rd.buf) }()
 	defer d.release()
 	err := d.run(ctx)
 	if err == nil {
@@ -90,6 +92,7 @@ type reader struct {
 	off      int64
 	eof      bool
 	max      int
+	mem      memory.Allocator // buf comes from it and goes back to it
 }
 
 func (rd *reader) unread() []byte { return rd.buf[rd.pos:rd.end] }
@@ -113,9 +116,7 @@ func (rd *reader) fill() error {
 		if len(rd.buf) >= rd.max {
 			return errBufferFull
 		}
-		grown := make([]byte, min(2*len(rd.buf), rd.max))
-		copy(grown, rd.buf[:rd.end])
-		rd.buf = grown
+		rd.buf = rd.mem.Reallocate(min(2*len(rd.buf), rd.max), rd.buf)
 	}
 	for empty := 0; ; empty++ {
 		n, err := rd.r.Read(rd.buf[rd.end:])
@@ -251,7 +252,7 @@ func newDecoder(b Blob, start int64, r io.Reader, o decodeOptions, sink batchSin
 		blob:       b,
 		opts:       o,
 		sink:       sink,
-		rd:         reader{r: r, buf: make([]byte, min(initialBuffer, o.maxLine)), off: start, max: o.maxLine},
+		rd:         reader{r: r, buf: o.mem.Allocate(min(initialBuffer, o.maxLine)), off: start, max: o.maxLine, mem: o.mem},
 		consumed:   start,
 		res:        decodeResult{perTable: make(map[string]int64)},
 		sourceBlob: []byte(b.Container + "/" + b.Name),

@@ -62,3 +62,38 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConvert measures what a sync does with the bytes of a blob once they are read:
+// decode, Arrow batches, and zstd Parquet files written to the lake's temporary folder (no
+// fsync: that belongs to the batch commit). It runs on one goroutine, so MB/s is per core.
+func BenchmarkConvert(b *testing.B) {
+	for _, kind := range []struct{ name, container string }{
+		{"job", "insights-logs-amlcomputejobevent"},
+		{"cluster", "insights-logs-amlcomputeclusterevent"},
+		{"metrics", "insights-metrics-pt1m"},
+	} {
+		b.Run(kind.name, func(b *testing.B) {
+			l, err := Open(b.TempDir(), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			// About the size of one hourly blob of a busy workspace.
+			data := benchLines(kind.name, 2000)
+			blob := testBlob(kind.container)
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				sw := newSegmentWriter(l, "bench")
+				res, err := decode(context.Background(), blob, 0, bytes.NewReader(data), decodeOptions{sealed: true, mem: l.mem}, sw)
+				if err != nil || res.rejected != 0 || res.records != 2000 {
+					b.Fatalf("err %v, %d rejected, %d records", err, res.rejected, res.records)
+				}
+				files, err := sw.finish()
+				if err != nil || len(files) != 1 {
+					b.Fatalf("finish: %d files, %v", len(files), err)
+				}
+				removeTemps(files)
+			}
+		})
+	}
+}

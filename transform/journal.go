@@ -12,7 +12,8 @@ import (
 )
 
 // pending is the journal entry of one segment between the first rename of its files into the
-// lake and the removal of the files it makes obsolete. Recovery reads it: if the manifest
+// lake and the removal of the files it makes obsolete; a journal file holds the entries of one
+// commit batch. Recovery reads it: if the manifest
 // refers to the segment, the commit happened and only the obsolete files remain to be
 // deleted; otherwise the new files are undone.
 type pending struct {
@@ -28,12 +29,27 @@ func (l *Lake) journalPath(seg string) string {
 	return filepath.Join(l.pendingDir(), seg+".json")
 }
 
-func (l *Lake) writeJournal(p pending) error {
-	data, err := json.Marshal(p)
+// writeJournal records the segments of one batch, in a file named after the first.
+func (l *Lake) writeJournal(batch []pending) error {
+	data, err := json.Marshal(batch)
 	if err != nil {
-		return fmt.Errorf("journal %s: %w", p.Segment, err)
+		return fmt.Errorf("journal %s: %w", batch[0].Segment, err)
 	}
-	return l.writeAtomic(l.journalPath(p.Segment), data)
+	return l.writeAtomic(l.journalPath(batch[0].Segment), data)
+}
+
+// readJournal reads a journal file: the segments of a batch, or the single segment that
+// earlier versions wrote.
+func readJournal(data []byte) ([]pending, error) {
+	var batch []pending
+	if err := json.Unmarshal(data, &batch); err == nil {
+		return batch, nil
+	}
+	var p pending
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, err
+	}
+	return []pending{p}, nil
 }
 
 func (l *Lake) removeJournal(seg string) error {
@@ -77,23 +93,25 @@ func (l *Lake) recoverJournal() error {
 		if err != nil {
 			return fmt.Errorf("read journal %s: %w", name, err)
 		}
-		var p pending
-		if err := json.Unmarshal(data, &p); err != nil {
+		batch, err := readJournal(data)
+		if err != nil {
 			return fmt.Errorf("read journal %s: %w", name, err)
 		}
-		committed, err := l.manifest.refers(p.Container, p.Hour, p.Blob, p.Segment)
-		if err != nil {
-			return err
+		for _, p := range batch {
+			committed, err := l.manifest.refers(p.Container, p.Hour, p.Blob, p.Segment)
+			if err != nil {
+				return err
+			}
+			undo := p.New
+			if committed {
+				undo = p.Obsolete
+			}
+			if err := l.removeFiles(undo); err != nil {
+				return fmt.Errorf("recover segment %s: %w", p.Segment, err)
+			}
 		}
-		undo := p.New
-		if committed {
-			undo = p.Obsolete
-		}
-		if err := l.removeFiles(undo); err != nil {
-			return fmt.Errorf("recover segment %s: %w", p.Segment, err)
-		}
-		if err := l.removeJournal(p.Segment); err != nil {
-			return err
+		if err := os.Remove(name); err != nil {
+			return fmt.Errorf("remove journal %s: %w", name, err)
 		}
 	}
 	return nil

@@ -21,7 +21,9 @@ func (l *Lake) lockPath() string   { return filepath.Join(amlmon.MetaDir(l.dir),
 // there to prove that recovery copes with every one of them.
 func (l *Lake) step(name string) {
 	if l.onStep != nil {
+		l.stepMu.Lock()
 		l.onStep(name)
+		l.stepMu.Unlock()
 	}
 }
 
@@ -45,7 +47,7 @@ func (o Options) withDefaults() Options {
 }
 
 func openLake(dir string, opts Options) (*Lake, error) {
-	l := &Lake{dir: dir, opts: opts.withDefaults()}
+	l := &Lake{dir: dir, opts: opts.withDefaults(), mem: newBufferPool()}
 	l.manifest = newManifest(dir)
 	for _, d := range []string{l.tmpDir(), l.pendingDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

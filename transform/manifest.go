@@ -106,12 +106,38 @@ func (m *manifest) refers(container string, hour time.Time, blob, seg string) (b
 	return false, nil
 }
 
-// commit records e, replacing the blob's previous entry, and makes it durable.
-func (m *manifest) commit(l *Lake, e amlmon.BlobEntry) error {
+// commit records entries, each replacing its blob's previous entry, and makes them durable:
+// one atomic rewrite per manifest file they touch, in a fixed order.
+func (m *manifest) commit(l *Lake, entries []amlmon.BlobEntry) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	k := keyOf(e.Container, e.Hour)
-	entries, err := m.load(k)
+	byFile := map[manifestKey][]amlmon.BlobEntry{}
+	var keys []manifestKey
+	for _, e := range entries {
+		k := keyOf(e.Container, e.Hour)
+		if _, ok := byFile[k]; !ok {
+			keys = append(keys, k)
+		}
+		byFile[k] = append(byFile[k], e)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].date != keys[j].date {
+			return keys[i].date < keys[j].date
+		}
+		return keys[i].container < keys[j].container
+	})
+	for _, k := range keys {
+		if err := m.commitFile(l, k, byFile[k]); err != nil {
+			return err
+		}
+		l.step("commit")
+	}
+	return nil
+}
+
+// commitFile rewrites one manifest file with entries in it; the caller holds mu.
+func (m *manifest) commitFile(l *Lake, k manifestKey, entries []amlmon.BlobEntry) error {
+	old, err := m.load(k)
 	if err != nil {
 		return err
 	}
@@ -119,11 +145,13 @@ func (m *manifest) commit(l *Lake, e amlmon.BlobEntry) error {
 	if err != nil {
 		return err
 	}
-	next := make(map[string]amlmon.BlobEntry, len(entries)+1)
-	for b, old := range entries {
-		next[b] = old
+	next := make(map[string]amlmon.BlobEntry, len(old)+len(entries))
+	for b, e := range old {
+		next[b] = e
 	}
-	next[e.Blob] = e
+	for _, e := range entries {
+		next[e.Blob] = e
+	}
 	blobs := make([]string, 0, len(next))
 	for b := range next {
 		blobs = append(blobs, b)
@@ -133,7 +161,7 @@ func (m *manifest) commit(l *Lake, e amlmon.BlobEntry) error {
 	for _, b := range blobs {
 		line, err := json.Marshal(next[b])
 		if err != nil {
-			return fmt.Errorf("encode manifest entry %s/%s: %w", e.Container, b, err)
+			return fmt.Errorf("encode manifest entry %s/%s: %w", k.container, b, err)
 		}
 		buf.Write(line)
 		buf.WriteByte('\n')

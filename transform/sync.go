@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -89,7 +88,13 @@ func (t *tally) add(d Done, perTable map[string]int64, warnings int64) {
 func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) error) error) (Stats, error) {
 	began := time.Now()
 	t := &tally{stats: Stats{Records: map[string]int64{}}}
-	g, gctx := errgroup.WithContext(ctx)
+	cb := &commitBatch{}
+	// Workers hand full batches to one committer, so that no worker waits for a commit's
+	// fsyncs; a committer that fails stops the workers through cancel.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cm := l.startCommitter(t, cancel)
+	g, gctx := errgroup.WithContext(wctx)
 	g.SetLimit(l.opts.Parallel)
 	lerr := list(func(b Blob, open Opener) error {
 		if err := gctx.Err(); err != nil {
@@ -108,10 +113,19 @@ func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) erro
 		}
 		// Go blocks while every worker is busy, which is what keeps the listing from running
 		// ahead of the conversion.
-		g.Go(func() error { return l.syncBlob(gctx, b, open, t) })
+		g.Go(func() error { return l.syncBlob(gctx, b, open, t, cb, cm) })
 		return gctx.Err()
 	})
 	werr := g.Wait()
+	// What was converted before a cancellation or a failed listing is worth keeping; after a
+	// failure of the lake itself, nothing more is written and the next run's recovery cleans up.
+	var fe fatalError
+	if !errors.As(werr, &fe) {
+		cm.send(cb.take())
+	}
+	if cerr := cm.finish(); cerr != nil {
+		werr = cerr
+	}
 	err := werr
 	if err == nil && lerr != nil {
 		err = fmt.Errorf("list: %w", lerr)
@@ -133,8 +147,9 @@ func (l *Lake) report(t *tally, d Done, perTable map[string]int64, warnings int6
 	}
 }
 
-// syncBlob plans, converts and commits one blob. It returns only errors that stop the run.
-func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally) error {
+// syncBlob plans and converts one blob and adds it to the batch of blobs to commit, handing
+// the batch to the committer when it is full. It returns only errors that stop the run.
+func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally, cb *commitBatch, cm *committer) error {
 	var (
 		bytesRead int64
 		counted   = func(ctx context.Context, offset, end int64) (io.ReadCloser, error) {
@@ -146,7 +161,7 @@ func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally) erro
 		}
 	)
 	d := Done{Blob: b}
-	res, err := l.convertBlob(ctx, b, counted, &d)
+	c, err := l.convertBlob(ctx, b, counted, &d)
 	d.Bytes = bytesRead
 	if err != nil {
 		var fe fatalError
@@ -166,28 +181,31 @@ func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally) erro
 		l.report(t, d, nil, 0)
 		return nil
 	}
-	d.Records, d.Rejected = res.records, res.rejected
-	if d.Action != Skipped {
-		l.opts.Logger.Debug("blob synced", "container", b.Container, "blob", b.Name, "action", d.Action,
-			"bytes", d.Bytes, "records", d.Records, "rejected", d.Rejected)
+	if c == nil {
+		l.report(t, d, nil, 0)
+		return nil
 	}
-	l.report(t, d, res.perTable, res.warnings)
+	d.Records, d.Rejected = c.res.records, c.res.rejected
+	c.done = d
+	if full := cb.add(c, time.Now()); full != nil {
+		cm.send(full)
+	}
 	return nil
 }
 
-// convertBlob does the work of syncBlob and sets d.Action.
-func (l *Lake) convertBlob(ctx context.Context, b Blob, open Opener, d *Done) (decodeResult, error) {
+// convertBlob does the work of syncBlob and sets d.Action. It returns nil for a skipped blob.
+func (l *Lake) convertBlob(ctx context.Context, b Blob, open Opener, d *Done) (*converted, error) {
 	prev, known, err := l.manifest.get(b.Container, b.Hour, b.Name)
 	if err != nil {
-		return decodeResult{}, fatal(err)
+		return nil, fatal(err)
 	}
 	p, err := l.plan(ctx, b, open, prev, known)
 	if err != nil {
-		return decodeResult{}, err
+		return nil, err
 	}
 	d.Action = p.action
 	if p.action == Skipped {
-		return decodeResult{}, nil
+		return nil, nil
 	}
 	seg := segmentID(b, p.start)
 	res := decodeResult{consumed: p.start}
@@ -196,35 +214,31 @@ func (l *Lake) convertBlob(ctx context.Context, b Blob, open Opener, d *Done) (d
 	if p.end < 0 || p.end > p.start {
 		rc, err := open(ctx, p.start, p.end)
 		if err != nil {
-			return decodeResult{}, fmt.Errorf("open %s/%s at %d: %w", b.Container, b.Name, p.start, err)
+			return nil, fmt.Errorf("open %s/%s at %d: %w", b.Container, b.Name, p.start, err)
 		}
 		tr := newTailReader(rc, p.start)
 		sw := newSegmentWriter(l, seg)
-		res, err = decode(ctx, b, p.start, tr, decodeOptions{batchRows: l.opts.BatchRows, sealed: p.sealed}, sw)
+		res, err = decode(ctx, b, p.start, tr, decodeOptions{batchRows: l.opts.BatchRows, sealed: p.sealed, mem: l.mem}, sw)
 		rc.Close()
 		if err != nil {
 			sw.abort()
 			if sw.err != nil {
-				return decodeResult{}, fatal(fmt.Errorf("convert %s/%s: %w", b.Container, b.Name, sw.err))
+				return nil, fatal(fmt.Errorf("convert %s/%s: %w", b.Container, b.Name, sw.err))
 			}
-			return decodeResult{}, fmt.Errorf("decode %s/%s: %w", b.Container, b.Name, err)
+			return nil, fmt.Errorf("decode %s/%s: %w", b.Container, b.Name, err)
 		}
 		if files, err = sw.finish(); err != nil {
-			return decodeResult{}, fatal(err)
+			return nil, fatal(err)
 		}
 		if fp, err = l.fingerprintAfter(ctx, tr, open, res.consumed); err != nil {
 			removeTemps(files)
-			return decodeResult{}, fmt.Errorf("fingerprint %s/%s: %w", b.Container, b.Name, err)
+			return nil, fmt.Errorf("fingerprint %s/%s: %w", b.Container, b.Name, err)
 		}
 	} else if p.action == Appended {
 		fp = p.prev.Tail
 	}
 	entry := l.nextEntry(b, p, seg, res, files, fp)
-	if err := l.commitSegment(entry, seg, files, p.obsolete); err != nil {
-		removeTemps(files)
-		return decodeResult{}, fatal(err)
-	}
-	return res, nil
+	return &converted{res: res, entry: entry, seg: seg, files: files, obsolete: p.obsolete}, nil
 }
 
 // plan decides, from the listing and the manifest, what to read of a blob (SPEC §2).
@@ -353,60 +367,6 @@ func (l *Lake) nextEntry(b Blob, p plan, seg string, res decodeResult, files []*
 		e.Segments = []amlmon.Segment{}
 	}
 	return e
-}
-
-// commitSegment moves a segment's files into the lake and commits its manifest entry so that a
-// crash at any point leaves either the old state or the new one after recovery (journal.go).
-func (l *Lake) commitSegment(e amlmon.BlobEntry, seg string, files []*partFile, obsolete []string) error {
-	j := pending{Segment: seg, Container: e.Container, Blob: e.Blob, Hour: e.Hour, New: []string{}, Obsolete: []string{}}
-	fresh := map[string]bool{}
-	for _, f := range files {
-		j.New = append(j.New, f.rel)
-		fresh[f.rel] = true
-	}
-	for _, o := range obsolete {
-		if !fresh[o] {
-			j.Obsolete = append(j.Obsolete, o)
-		}
-	}
-	journaled := len(j.New) > 0 || len(j.Obsolete) > 0
-	if journaled {
-		if err := l.writeJournal(j); err != nil {
-			return err
-		}
-		l.step("journal")
-	}
-	for _, f := range files {
-		dst, err := l.lakePath(f.rel)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("create %s: %w", filepath.Dir(dst), err)
-		}
-		if err := os.Rename(f.tmp, dst); err != nil {
-			return fmt.Errorf("rename %s: %w", dst, err)
-		}
-		if err := syncDir(filepath.Dir(dst)); err != nil {
-			return err
-		}
-		l.step("rename")
-	}
-	if err := l.manifest.commit(l, e); err != nil {
-		return err
-	}
-	l.step("commit")
-	if !journaled {
-		return nil
-	}
-	if err := l.removeFiles(j.Obsolete); err != nil {
-		return err
-	}
-	if err := l.removeJournal(seg); err != nil {
-		return err
-	}
-	l.step("journal-removed")
-	return nil
 }
 
 func removeTemps(files []*partFile) {

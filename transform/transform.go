@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -98,6 +99,9 @@ type Lake struct {
 	dir      string
 	opts     Options
 	manifest *manifest
+	mem      *bufferPool  // Arrow and Parquet buffers, reused from blob to blob
+	commitMu sync.Mutex   // one batch commit at a time
+	stepMu   sync.Mutex   // onStep sees one step at a time
 	onStep   func(string) // see step
 }
 

@@ -22,11 +22,12 @@ import (
 
 // SyncOptions are the flags of `amlmon sync`.
 type SyncOptions struct {
-	Common CommonOptions
-	Source SourceOptions
-	Tuning TuningOptions
-	Window WindowOptions
-	Lake   string
+	Common  CommonOptions
+	Source  SourceOptions
+	Tuning  TuningOptions
+	Window  WindowOptions
+	Profile ProfileOptions
+	Lake    string
 }
 
 // AddFlags registers the flags of sync.
@@ -36,6 +37,7 @@ func (o *SyncOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Window.AddFlags(fs)
 	o.Tuning.AddFlags(fs)
 	o.Common.AddFlags(fs)
+	o.Profile.AddFlags(fs)
 }
 
 // Run converts the window of the archive into the lake.
@@ -52,6 +54,15 @@ func (o *SyncOptions) Run(ctx context.Context, st *streams, _ []string) error {
 		return err
 	}
 	log := o.Common.logger(st)
+	stopProfile, err := o.Profile.start()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if perr := stopProfile(); perr != nil {
+			log.Warn("profile", "err", perr)
+		}
+	}()
 	j := syncJob{lake: o.Lake, source: o.Source, tuning: o.Tuning, window: o.Source.window(w), now: now, log: log, st: st,
 		summary: o.Common.summaryOut(st)}
 	_, release, err := j.do(ctx)
@@ -87,6 +98,7 @@ func (j syncJob) do(ctx context.Context) (_ *reports.RunStatus, release func(), 
 	// The report says when the run started by the command's clock (--now pins it); the
 	// progress figures measure the wall clock.
 	startedAt := j.now().UTC()
+	defer tuneGC(j.st.getenv)()
 	started := time.Now()
 	t := newTracker(started)
 	_, statErr := os.Stat(j.lake)
