@@ -113,7 +113,7 @@ func (db *DB) Tables() []string { return append([]string(nil), db.tables...) }
 func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) error {
 	// Timestamps written with a zone read as TIMESTAMPTZ; the views cast them to TIMESTAMP,
 	// which must mean UTC whatever the machine's zone is.
-	if _, err := db.ExecContext(ctx, "SET GLOBAL TimeZone = 'UTC'"); err != nil {
+	if _, err := db.ExecContext(ctx, "SET GLOBAL TimeZone = 'UTC'; SET GLOBAL parquet_metadata_cache = true"); err != nil {
 		return fmt.Errorf("set time zone: %w", err)
 	}
 	var tables []amlmon.Table
