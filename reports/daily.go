@@ -11,12 +11,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/amlmon/amlmon"
 	"github.com/duckdb/duckdb-go/v2"
+	"golang.org/x/sync/errgroup"
 )
 
 //go:embed sql/*.sql
@@ -98,7 +100,7 @@ func (r result) float(i int, name string) (float64, bool) {
 }
 
 // run runs the named query on conn.
-func run(ctx context.Context, conn *sql.Conn, name string, args ...any) (result, error) {
+func run(ctx context.Context, conn querier, name string, args ...any) (result, error) {
 	text, err := query(name)
 	if err != nil {
 		return result{}, err
@@ -106,7 +108,7 @@ func run(ctx context.Context, conn *sql.Conn, name string, args ...any) (result,
 	return runSQL(ctx, conn, name, text, args...)
 }
 
-func runSQL(ctx context.Context, conn *sql.Conn, name, text string, args ...any) (result, error) {
+func runSQL(ctx context.Context, conn querier, name, text string, args ...any) (result, error) {
 	rows, err := conn.QueryContext(ctx, text, args...)
 	if err != nil {
 		return result{}, fmt.Errorf("query %s: %w", name, err)
@@ -218,61 +220,69 @@ func (d Daily) Write(ctx context.Context, db *DB) (Summary, error) {
 	return dayData.summary, nil
 }
 
-// collect runs every query of the day on one connection.
+// collect runs every query of the day. Each reads many small files, most of the time opening
+// them rather than computing, so a few run at once to keep every core busy.
 func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule) (*day, error) {
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close()
 	arg := sql.Named("day", date.Format(amlmon.DateLayout))
 	out := &day{date: date, csv: map[string]result{}}
-	for _, c := range contractCSVs() {
-		if c.name == "alerts" {
-			continue
-		}
-		res, err := run(ctx, conn, c.name, arg)
-		if err != nil {
-			return nil, err
-		}
-		out.csv[c.name] = res
-	}
-	alerts, err := evaluate(ctx, conn, arg, rules)
-	if err != nil {
-		return nil, err
-	}
-	out.csv["alerts"] = alerts
-	for _, c := range contractCSVs() {
-		if got := strings.Join(out.csv[c.name].cols, ","); got != c.header {
-			return nil, fmt.Errorf("query %s: columns %s, want %s", c.name, got, c.header)
-		}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2 * runtime.GOMAXPROCS(0))
+	csvs := contractCSVs()
+	csvResults := make([]result, len(csvs))
+	for i, c := range csvs {
+		g.Go(func() (err error) {
+			if c.name == "alerts" {
+				csvResults[i], err = evaluate(gctx, db, arg, rules)
+			} else {
+				csvResults[i], err = run(gctx, db, c.name, arg)
+			}
+			return err
+		})
 	}
 	for name, dst := range map[string]*result{
 		"headline": &out.headline, "trend": &out.trend, "node_counts": &out.nodeCounts,
 		"reject_reasons": &out.rejects, "warnings": &out.warnings, "unrecognised": &out.unrecognised,
 	} {
-		if *dst, err = run(ctx, conn, name, arg); err != nil {
-			return nil, err
-		}
+		g.Go(func() (err error) {
+			*dst, err = run(gctx, db, name, arg)
+			return err
+		})
 	}
-	rows := map[string]int64{}
 	count, err := query("table_rows")
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range db.tables {
-		res, err := runSQL(ctx, conn, "table_rows "+t, strings.Replace(count, "/*table*/", ident(t), 1), arg)
-		if err != nil {
-			return nil, err
+	counts := make([]result, len(db.tables))
+	for i, t := range db.tables {
+		g.Go(func() (err error) {
+			counts[i], err = runSQL(gctx, db, "table_rows "+t, strings.Replace(count, "/*table*/", ident(t), 1), arg)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, c := range csvs {
+		if got := strings.Join(csvResults[i].cols, ","); got != c.header {
+			return nil, fmt.Errorf("query %s: columns %s, want %s", c.name, got, c.header)
 		}
-		rows[t] = res.int(0, "n")
+		out.csv[c.name] = csvResults[i]
+	}
+	rows := map[string]int64{}
+	for i, t := range db.tables {
+		rows[t] = counts[i].int(0, "n")
 	}
 	out.summary = summarise(out, rows)
 	return out, nil
 }
 
+// querier runs a query: a *DB, whose pool lets queries run side by side, or one connection.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // evaluate runs every rule, each in its own windows, in rule-name order.
-func evaluate(ctx context.Context, conn *sql.Conn, arg sql.NamedArg, rules []Rule) (result, error) {
+func evaluate(ctx context.Context, conn querier, arg sql.NamedArg, rules []Rule) (result, error) {
 	sorted := append([]Rule(nil), rules...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	var all result

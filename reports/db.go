@@ -53,6 +53,16 @@ type Option func(*openConfig)
 type openConfig struct {
 	scoped   bool
 	from, to string // inclusive partition dates, DateLayout, compared as text
+	// wider holds scopes of single views (by lower-case name) that differ from from..to.
+	wider map[string][2]string
+}
+
+// forView is the scope of one view.
+func (c openConfig) forView(name string) openConfig {
+	if span, ok := c.wider[strings.ToLower(name)]; ok {
+		c.from, c.to = span[0], span[1]
+	}
+	return c
 }
 
 // Days limits every view to the date partitions from..to (inclusive, UTC days): only those
@@ -67,18 +77,23 @@ func Days(from, to time.Time) Option {
 	}
 }
 
-// Days before and after the report day that the daily report reads: the seven-day trend and
-// completeness look back to D−7; node allocations of D are logged up to two days later, and
-// records arrive up to 48 h late.
-const (
-	reportDaysBefore = 7
-	reportDaysAfter  = 2
-)
-
-// ReportDays is the scope the report of day d needs, D−7 … D+2, for Open(ctx, lake, ReportDays(d)).
+// ReportDays is the scope the report of day d needs, for Open(ctx, lake, ReportDays(d)): the
+// day itself, and around it only where the report looks: job events back to D−6 for the
+// seven-day trend, the blob manifest back to D−7 for completeness, and node events up to D+2,
+// because allocations of D are logged up to two days later. (Records that land late in a
+// later hour's blob are still dated by their own time, so they sit in D's partitions.)
 func ReportDays(d time.Time) Option {
 	d = d.UTC()
-	return Days(d.AddDate(0, 0, -reportDaysBefore), d.AddDate(0, 0, reportDaysAfter))
+	day := func(n int) string { return d.AddDate(0, 0, n).Format(amlmon.DateLayout) }
+	return func(c *openConfig) {
+		c.scoped = true
+		c.from, c.to = day(0), day(0)
+		c.wider = map[string][2]string{
+			"amlcomputejobevent":         {day(-6), day(0)},
+			"amlcomputeclusternodeevent": {day(0), day(2)},
+			strings.ToLower(BlobsView):   {day(-7), day(0)},
+		}
+	}
 }
 
 // Open opens DuckDB in memory over the lake at dir; without options every partition is read.
@@ -158,7 +173,7 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 		var globs []string
 		dated := false // the table has date folders, in the scope or not, with files or not
 		for _, d := range dirs {
-			g, ok, err := partitionGlobs(filepath.Join(lake, d), "*.parquet", cfg)
+			g, ok, err := partitionGlobs(filepath.Join(lake, d), "*.parquet", cfg.forView(t.Name))
 			if err != nil {
 				return err
 			}
@@ -182,7 +197,7 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 		}
 		db.tables = append(db.tables, t.Name)
 	}
-	blobs, _, err := partitionGlobs(filepath.Join(amlmon.MetaDir(lake), "blobs"), "*.jsonl", cfg)
+	blobs, _, err := partitionGlobs(filepath.Join(amlmon.MetaDir(lake), "blobs"), "*.jsonl", cfg.forView(BlobsView))
 	if err != nil {
 		return err
 	}

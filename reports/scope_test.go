@@ -127,8 +127,8 @@ var partitionFilter = regexp.MustCompile(`^date (?:= CAST\(\$day AS DATE\)|BETWE
 
 var fromView = regexp.MustCompile(`(?s)FROM\s+(/\*table\*/|[A-Za-z_]+)\s+(?:WHERE\s+(.*))?`)
 
-// TestQueriesFilterOnPartitions checks that each query reads partitions inside ReportDays
-// only, and says so with a condition on date that DuckDB can prune with.
+// TestQueriesFilterOnPartitions checks that each query reads partitions inside ReportDays'
+// scope of its view only, and says so with a condition on date that DuckDB can prune with.
 func TestQueriesFilterOnPartitions(t *testing.T) {
 	views := map[string]bool{BlobsView: true, "/*table*/": true}
 	for _, tb := range amlmon.Tables {
@@ -138,6 +138,8 @@ func TestQueriesFilterOnPartitions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var scope openConfig
+	ReportDays(reportDay)(&scope)
 	checked := 0
 	for _, e := range entries {
 		text, err := sqlFiles.ReadFile("sql/" + e.Name())
@@ -157,8 +159,11 @@ func TestQueriesFilterOnPartitions(t *testing.T) {
 			}
 			before, _ := strconv.Atoi(string(f[1]))
 			after, _ := strconv.Atoi(string(f[2]))
-			if before > reportDaysBefore || after > reportDaysAfter {
-				t.Errorf("%s: FROM %s reads D-%d … D+%d, outside the report's scope", e.Name(), m[1], before, after)
+			sc := scope.forView(string(m[1]))
+			lo := reportDay.AddDate(0, 0, -before).Format(amlmon.DateLayout)
+			hi := reportDay.AddDate(0, 0, after).Format(amlmon.DateLayout)
+			if lo < sc.from || hi > sc.to {
+				t.Errorf("%s: FROM %s reads D-%d … D+%d, outside the report's scope of it, %s … %s", e.Name(), m[1], before, after, sc.from, sc.to)
 			}
 		}
 	}
