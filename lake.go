@@ -233,7 +233,9 @@ type BlobEntry struct {
 	Records    int64     `json:"records"`  // rows produced, all tables
 	Rejected   int64     `json:"rejected"` // lines rejected
 	Warnings   int64     `json:"warnings"` // values that could not be coerced (kept as NULL)
-	FirstError string    `json:"first_error"`
+	FirstError string    `json:"first_error"` // the reason of the first rejected line, or why the blob failed
+	// Failed says why the blob could not be read; it is read again, whole, by the next run.
+	Failed string `json:"failed,omitempty"`
 	Segments   []Segment `json:"segments"`
 	// Tail fingerprints the bytes just before Consumed, so that a grown blob is known to still
 	// start with what was read; empty when nothing was consumed.

@@ -177,6 +177,14 @@ func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally, cb *
 			d.Action = Failed
 			d.Err = err
 			l.opts.Logger.Error("blob failed; the next run retries it", "container", b.Container, "blob", b.Name, "err", err)
+			if c := l.failedEntry(b, err); c != nil {
+				// Recorded, so that the day's data quality lists it; committed like any blob.
+				c.done = d
+				if full := cb.add(c, time.Now()); full != nil {
+					cm.send(full)
+				}
+				return nil
+			}
 		}
 		l.report(t, d, nil, 0)
 		return nil
@@ -191,6 +199,21 @@ func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally, cb *
 		cm.send(full)
 	}
 	return nil
+}
+
+// failedEntry is the manifest entry of a blob that failed on its first read: no rows, the
+// failure as its first error. A blob the lake already holds keeps its entry and its rows
+// instead (nil), until a read of it succeeds.
+func (l *Lake) failedEntry(b Blob, err error) *converted {
+	if prev, known, merr := l.manifest.get(b.Container, b.Hour, b.Name); merr != nil || (known && prev.Failed == "") {
+		return nil
+	}
+	msg := err.Error()
+	return &converted{entry: amlmon.BlobEntry{
+		Container: b.Container, Blob: b.Name, ResourceID: b.ResourceID, Hour: b.Hour.UTC(),
+		Size: b.Size, Modified: b.Modified.UTC(), Segments: []amlmon.Segment{},
+		FirstError: "blob failed: " + msg, Failed: msg,
+	}}
 }
 
 // convertBlob does the work of syncBlob and sets d.Action. It returns nil for a skipped blob.
@@ -214,7 +237,7 @@ func (l *Lake) convertBlob(ctx context.Context, b Blob, open Opener, d *Done) (*
 	if p.end < 0 || p.end > p.start {
 		rc, err := open(ctx, p.start, p.end)
 		if err != nil {
-			return nil, fmt.Errorf("open %s/%s at %d: %w", b.Container, b.Name, p.start, err)
+			return nil, fmt.Errorf("open at %d: %w", p.start, err)
 		}
 		tr := newTailReader(rc, p.start)
 		sw := newSegmentWriter(l, seg)
@@ -225,14 +248,14 @@ func (l *Lake) convertBlob(ctx context.Context, b Blob, open Opener, d *Done) (*
 			if sw.err != nil {
 				return nil, fatal(fmt.Errorf("convert %s/%s: %w", b.Container, b.Name, sw.err))
 			}
-			return nil, fmt.Errorf("decode %s/%s: %w", b.Container, b.Name, err)
+			return nil, fmt.Errorf("decode: %w", err)
 		}
 		if files, err = sw.finish(); err != nil {
 			return nil, fatal(err)
 		}
 		if fp, err = l.fingerprintAfter(ctx, tr, open, res.consumed); err != nil {
 			removeTemps(files)
-			return nil, fmt.Errorf("fingerprint %s/%s: %w", b.Container, b.Name, err)
+			return nil, fmt.Errorf("fingerprint: %w", err)
 		}
 	} else if p.action == Appended {
 		fp = p.prev.Tail
@@ -250,7 +273,7 @@ func (l *Lake) plan(ctx context.Context, b Blob, open Opener, prev amlmon.BlobEn
 		// Offsets of a gzip blob count decompressed bytes: only a whole read makes sense.
 		whole.end = -1
 	}
-	if !known {
+	if !known || prev.Failed != "" {
 		return whole, nil
 	}
 	tailPending := !b.Gzip && prev.Consumed < prev.Size

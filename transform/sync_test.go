@@ -351,8 +351,14 @@ func TestSyncGoneFailedUnrecognised(t *testing.T) {
 	if actions[Gone] != 1 || actions[Failed] != 1 || actions[Unrecognised] != 2 || actions[Read] != 1 {
 		t.Errorf("actions = %v", actions)
 	}
-	if n := len(manifestEntries(t, dir)); n != 1 {
-		t.Errorf("manifest has %d entries, want only the metrics blob", n)
+	// The failed blob is recorded, with its failure, so that the day's data quality lists it;
+	// the gone one is not.
+	if n := len(manifestEntries(t, dir)); n != 2 {
+		t.Errorf("manifest has %d entries, want the metrics blob and the failed one", n)
+	}
+	if e := entryFor(t, dir, clusterContainer, hour13); !strings.Contains(e.Failed, "connection reset") ||
+		!strings.HasPrefix(e.FirstError, "blob failed: ") || e.Records != 0 || len(e.Segments) != 0 {
+		t.Errorf("entry of the failed blob = %+v", e)
 	}
 	data, err := os.ReadFile(amlmon.UnrecognisedFile(dir))
 	if err != nil || string(data) != `{"container":"insights-logs-amlcomputejobevent","blob":"notes.txt","reason":"not an archive path"}`+"\n" {
@@ -367,6 +373,9 @@ func TestSyncGoneFailedUnrecognised(t *testing.T) {
 	}
 	if got := rows(t, openDB(t), "SELECT CurrentNodeCount FROM "+tableSQL(dir, "AmlComputeClusterEvent")); !slices.Equal(got, []string{"2"}) {
 		t.Errorf("retried rows = %q", got)
+	}
+	if e := entryFor(t, dir, clusterContainer, hour13); e.Failed != "" || e.FirstError != "" || e.Records != 1 {
+		t.Errorf("entry after the retry = %+v", e)
 	}
 }
 
