@@ -91,7 +91,8 @@ type Path struct {
 	Hour         time.Time
 }
 
-// Source is a place archived blobs live.
+// Source is a place archived blobs live. Its errors name the blob (container/name) they are
+// about, so that callers pass them on without naming it again.
 type Source interface {
 	// List calls fn once for every blob of the window, one call at a time, containers in name
 	// order and names in lexical order within a container. Listing streams page by page: it

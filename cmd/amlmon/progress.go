@@ -56,7 +56,7 @@ func (t *tracker) blobDone(d transform.Done) {
 	t.bytes += d.Bytes
 	t.records += d.Records
 	if d.Err != nil && len(t.errs) < maxRunErrors {
-		t.errs = append(t.errs, fmt.Sprintf("%s/%s: %v", d.Blob.Container, d.Blob.Name, d.Err))
+		t.errs = append(t.errs, d.Err.Error()) // the source's errors name the blob
 	}
 }
 

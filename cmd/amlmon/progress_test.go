@@ -19,7 +19,7 @@ func TestTrackerAndLine(t *testing.T) {
 		tr.listedOne()
 	}
 	tr.blobDone(transform.Done{Bytes: 3 << 20, Records: 1500})
-	tr.blobDone(transform.Done{Blob: transform.Blob{Container: "insights-logs-x", Name: "b"}, Err: errors.New("decode: boom"), Action: transform.Failed})
+	tr.blobDone(transform.Done{Blob: transform.Blob{Container: "insights-logs-x", Name: "b"}, Err: errors.New("decode: read insights-logs-x/b: boom"), Action: transform.Failed})
 
 	s := tr.snapshot(start.Add(10 * time.Second))
 	if got, want := s.line(), "blobs 2/4+  3.0 MiB  1,500 records  150 records/s"; got != want {
@@ -33,7 +33,7 @@ func TestTrackerAndLine(t *testing.T) {
 	if got, want := s.line(), "blobs 2/4  3.0 MiB  1,500 records  150 records/s  ETA 10s"; got != want {
 		t.Errorf("line after listing\n got %q\nwant %q", got, want)
 	}
-	if errs := tr.errors(); len(errs) != 1 || errs[0] != "insights-logs-x/b: decode: boom" {
+	if errs := tr.errors(); len(errs) != 1 || errs[0] != "decode: read insights-logs-x/b: boom" {
 		t.Errorf("errors = %q", errs)
 	}
 }

@@ -211,14 +211,12 @@ func lakeBlob(b archive.Blob) transform.Blob {
 // opener reads a range of b from src; a blob deleted since it was listed is transform.ErrGone.
 func opener(src archive.Source, b archive.Blob) transform.Opener {
 	return func(ctx context.Context, offset, end int64) (io.ReadCloser, error) {
+		// The source's errors name the blob already.
 		rc, err := src.Open(ctx, b.Container, b.Name, offset, end)
 		if errors.Is(err, archive.ErrNotFound) {
-			return nil, fmt.Errorf("open %s/%s: %w: %w", b.Container, b.Name, transform.ErrGone, err)
+			return nil, fmt.Errorf("%w: %w", transform.ErrGone, err)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("open %s/%s: %w", b.Container, b.Name, err)
-		}
-		return rc, nil
+		return rc, err
 	}
 }
 
