@@ -229,14 +229,14 @@ type BlobEntry struct {
 	Size       int64     `json:"size"`        // as listed when last read
 	ETag       string    `json:"etag"`
 	Modified   time.Time `json:"modified"`
-	Consumed   int64     `json:"consumed"` // offset just past the last complete line read
-	Records    int64     `json:"records"`  // rows produced, all tables
-	Rejected   int64     `json:"rejected"` // lines rejected
-	Warnings   int64     `json:"warnings"` // values that could not be coerced (kept as NULL)
+	Consumed   int64     `json:"consumed"`    // offset just past the last complete line read
+	Records    int64     `json:"records"`     // rows produced, all tables
+	Rejected   int64     `json:"rejected"`    // lines rejected
+	Warnings   int64     `json:"warnings"`    // values that could not be coerced (kept as NULL)
 	FirstError string    `json:"first_error"` // the reason of the first rejected line, or why the blob failed
 	// Failed says why the blob could not be read; it is read again, whole, by the next run.
-	Failed string `json:"failed,omitempty"`
-	Segments   []Segment `json:"segments"`
+	Failed   string    `json:"failed,omitempty"`
+	Segments []Segment `json:"segments"`
 	// Tail fingerprints the bytes just before Consumed, so that a grown blob is known to still
 	// start with what was read; empty when nothing was consumed.
 	Tail string `json:"tail,omitempty"`
