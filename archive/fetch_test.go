@@ -18,20 +18,6 @@ import (
 	"github.com/amlmon/amlmon/archive/archivetest"
 )
 
-// fakeSource is a Source made of functions, for faults a real store cannot produce.
-type fakeSource struct {
-	ListFn func(ctx context.Context, w archive.Window, fn func(archive.Blob) error) error
-	OpenFn func(ctx context.Context, container, name string, offset, end int64) (io.ReadCloser, error)
-}
-
-func (f fakeSource) List(ctx context.Context, w archive.Window, fn func(archive.Blob) error) error {
-	return f.ListFn(ctx, w, fn)
-}
-
-func (f fakeSource) Open(ctx context.Context, container, name string, offset, end int64) (io.ReadCloser, error) {
-	return f.OpenFn(ctx, container, name, offset, end)
-}
-
 // fetchFixture is a source archive with blobs inside and outside one day.
 type fetchFixture struct {
 	src     *archive.Dir
@@ -232,7 +218,7 @@ func TestFetchResumes(t *testing.T) {
 func TestFetchCountsBlobsGoneAfterListing(t *testing.T) {
 	f := newFetchFixture(t)
 	victim := f.inDay[3]
-	src := fakeSource{
+	src := archivetest.FuncSource{
 		ListFn: func(ctx context.Context, w archive.Window, fn func(archive.Blob) error) error {
 			return f.src.List(ctx, w, func(b archive.Blob) error {
 				if b.Container+"/"+b.Name == victim {
@@ -262,7 +248,7 @@ func TestFetchRefusesUnsafeNames(t *testing.T) {
 	unsafe := []string{"../../outside.json", "a/../../../outside.json", "/abs.json", `..\outside.json`}
 	var opened []string
 	var mu sync.Mutex
-	src := fakeSource{
+	src := archivetest.FuncSource{
 		ListFn: func(ctx context.Context, w archive.Window, fn func(archive.Blob) error) error {
 			for _, name := range append(unsafe, safe) {
 				if err := fn(archive.NewBlob(archivetest.JobEvents, name, 3, `"0x1"`, day, archive.AppendBlob)); err != nil {
@@ -321,7 +307,7 @@ func TestFetchStopsAtTheFirstError(t *testing.T) {
 	broken := errors.New("connection reset")
 	var mu sync.Mutex
 	opens := 0
-	src := fakeSource{
+	src := archivetest.FuncSource{
 		ListFn: f.src.List,
 		OpenFn: func(ctx context.Context, container, name string, offset, end int64) (io.ReadCloser, error) {
 			mu.Lock()

@@ -612,3 +612,22 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.max = max(c.max, n)
 	return n, err
 }
+
+// FuncSource is a Source made of functions, for the faults a real store cannot be made to
+// produce on demand.
+type FuncSource struct {
+	ListFn func(ctx context.Context, w archive.Window, fn func(archive.Blob) error) error
+	OpenFn func(ctx context.Context, container, name string, offset, end int64) (io.ReadCloser, error)
+}
+
+var _ archive.Source = FuncSource{}
+
+// List calls ListFn.
+func (f FuncSource) List(ctx context.Context, w archive.Window, fn func(archive.Blob) error) error {
+	return f.ListFn(ctx, w, fn)
+}
+
+// Open calls OpenFn.
+func (f FuncSource) Open(ctx context.Context, container, name string, offset, end int64) (io.ReadCloser, error) {
+	return f.OpenFn(ctx, container, name, offset, end)
+}

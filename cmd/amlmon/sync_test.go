@@ -10,23 +10,9 @@ import (
 	"time"
 
 	"github.com/amlmon/amlmon/archive"
+	"github.com/amlmon/amlmon/archive/archivetest"
 	"github.com/amlmon/amlmon/transform"
 )
-
-// funcSource is an archive.Source made of functions, for the faults a real archive cannot be
-// made to produce on demand.
-type funcSource struct {
-	ListFn func(ctx context.Context, w archive.Window, fn func(archive.Blob) error) error
-	OpenFn func(ctx context.Context, container, name string, offset, end int64) (io.ReadCloser, error)
-}
-
-func (s funcSource) List(ctx context.Context, w archive.Window, fn func(archive.Blob) error) error {
-	return s.ListFn(ctx, w, fn)
-}
-
-func (s funcSource) Open(ctx context.Context, container, name string, offset, end int64) (io.ReadCloser, error) {
-	return s.OpenFn(ctx, container, name, offset, end)
-}
 
 const wsPath = "/SUBSCRIPTIONS/0000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.MACHINELEARNINGSERVICES/WORKSPACES/WS"
 
@@ -64,7 +50,7 @@ func TestLakeBlob(t *testing.T) {
 
 func TestOpener(t *testing.T) {
 	var asked []string
-	src := funcSource{OpenFn: func(_ context.Context, container, name string, offset, end int64) (io.ReadCloser, error) {
+	src := archivetest.FuncSource{OpenFn: func(_ context.Context, container, name string, offset, end int64) (io.ReadCloser, error) {
 		asked = append(asked, fmt.Sprintf("%s/%s[%d:%d]", container, name, offset, end))
 		switch name {
 		case "gone":
