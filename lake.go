@@ -4,8 +4,8 @@
 //
 // The lake:
 //
-//	<lake>/<Table>/date=YYYY-MM-DD/<segment>.parquet   rows, by the UTC date of TimeGenerated
-//	<lake>/Rejects/date=YYYY-MM-DD/<segment>.parquet   rejected lines, by the blob's path date
+//	<lake>/<Table>/date=YYYY-MM-DD/<id>.parquet        rows, by the UTC date of TimeGenerated
+//	<lake>/Rejects/date=YYYY-MM-DD/<id>.parquet        rejected lines, by the blob's path date
 //	<lake>/_amlmon/blobs/date=YYYY-MM-DD/<container>.jsonl   one BlobEntry a line, by path date
 //	<lake>/_amlmon/unrecognised.jsonl                  one UnrecognisedBlob a line
 //	<lake>/_amlmon/...                                 the lock and transform's own bookkeeping
@@ -242,7 +242,9 @@ type BlobEntry struct {
 	Tail string `json:"tail,omitempty"`
 }
 
-// Segment is one read of a byte range of a blob and the files it produced.
+// Segment is one read of a byte range of a blob and the files that hold its rows. A file holds
+// the rows of one or more segments of blobs of one container and path date: small blobs read
+// together share their files.
 type Segment struct {
 	ID    string   `json:"id"`
 	Start int64    `json:"start"`

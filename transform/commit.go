@@ -26,31 +26,54 @@ const (
 )
 
 // converted is a blob whose new files are written, closed and waiting in the temporary folder
-// for the commit of its batch.
+// for the commit of its batch. Its files are its own, or shared with the other blobs of its
+// group.
 type converted struct {
-	done     Done
-	res      decodeResult
-	entry    amlmon.BlobEntry
-	seg      string
-	files    []*partFile
-	obsolete []string
+	done  Done
+	res   decodeResult
+	entry amlmon.BlobEntry // as read; the commit completes it from the manifest of the day
+	seg   string
+	files []*partFile
+	held  []heldBatch // rows not yet written: syncGroup adds them to the group's files
 }
 
-// commitBatch collects converted blobs until a batch is due.
+// addFile records that f holds rows of the blob's new segment.
+func (c *converted) addFile(f *partFile) {
+	c.files = append(c.files, f)
+	for i := range c.entry.Segments {
+		if s := &c.entry.Segments[i]; s.ID == c.seg {
+			s.Files = append(s.Files, f.rel)
+			sort.Strings(s.Files)
+		}
+	}
+}
+
+func (c *converted) releaseHeld() {
+	for _, h := range c.held {
+		h.rec.Release()
+	}
+	c.held = nil
+}
+
+// commitBatch collects the converted blobs of whole groups until a batch is due.
 type commitBatch struct {
 	mu      sync.Mutex
 	blobs   []*converted
 	started time.Time
 }
 
-// add appends c and returns the whole batch, emptied, when it is due for a commit.
-func (b *commitBatch) add(c *converted, now time.Time) []*converted {
+// add appends the blobs of one group and returns the whole batch, emptied, when it is due for
+// a commit.
+func (b *commitBatch) add(unit []*converted, now time.Time) []*converted {
+	if len(unit) == 0 {
+		return nil
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.blobs) == 0 {
 		b.started = now
 	}
-	b.blobs = append(b.blobs, c)
+	b.blobs = append(b.blobs, unit...)
 	if len(b.blobs) < commitBlobs && now.Sub(b.started) < commitWait {
 		return nil
 	}
@@ -114,10 +137,11 @@ func (c *committer) finish() error {
 }
 
 // commit makes a batch of converted blobs part of the lake and reports each. The protocol is
-// the one recovery undoes or completes (journal.go): the new files reach the disk, the journal
-// names them and the files they make obsolete, the files are renamed into the lake, then every
-// manifest file the batch touches is rewritten atomically. A crash at any point leaves, after
-// recovery, each blob either as it was or as read. Commits run one at a time.
+// the one recovery completes or undoes (journal.go): the new files reach the disk, the journal
+// names them, the files they make obsolete and the manifest entries that commit them, the
+// files are renamed into the lake, then every manifest file the batch touches is rewritten
+// atomically. A crash at any point leaves, after recovery, the blobs of each manifest file
+// either as they were or as read. Commits run one at a time.
 func (l *Lake) commit(t *tally, batch []*converted) error {
 	if len(batch) == 0 {
 		return nil
@@ -142,77 +166,62 @@ func (l *Lake) commit(t *tally, batch []*converted) error {
 }
 
 func (l *Lake) commitLocked(batch []*converted) error {
+	changes, err := l.prepareCommit(batch)
+	if err != nil {
+		return err
+	}
 	var (
 		journal []pending
-		tmps    []string
+		news    []*partFile
+		entries []amlmon.BlobEntry
 	)
-	for _, c := range batch {
-		j := pending{Segment: c.seg, Container: c.entry.Container, Blob: c.entry.Blob, Hour: c.entry.Hour,
-			New: []string{}, Obsolete: []string{}}
-		fresh := map[string]bool{}
-		for _, f := range c.files {
-			j.New = append(j.New, f.rel)
-			fresh[f.rel] = true
-			tmps = append(tmps, f.tmp)
-		}
-		for _, o := range c.obsolete {
-			if !fresh[o] {
-				j.Obsolete = append(j.Obsolete, o)
-			}
-		}
-		if len(j.New) > 0 || len(j.Obsolete) > 0 {
-			journal = append(journal, j)
-		}
+	for _, ch := range changes {
+		journal = append(journal, ch.pending)
+		news = append(news, ch.files...)
+		entries = append(entries, ch.pending.Entries...)
+	}
+	tmps := make([]string, len(news))
+	for i, f := range news {
+		tmps[i] = f.tmp
 	}
 	// The manifest may only name files whose bytes are on disk.
 	if err := syncAll(tmps, syncFile); err != nil {
 		return err
 	}
-	if len(journal) > 0 {
-		if err := l.writeJournal(journal); err != nil {
+	if err := l.writeJournal(journal); err != nil {
+		return err
+	}
+	l.step("journal")
+	dirs := map[string]bool{}
+	for _, f := range news {
+		dst, err := l.lakePath(f.rel)
+		if err != nil {
 			return err
 		}
-		l.step("journal")
-	}
-	dirs := map[string]bool{}
-	for _, c := range batch {
-		for _, f := range c.files {
-			dst, err := l.lakePath(f.rel)
-			if err != nil {
-				return err
+		dir := filepath.Dir(dst)
+		if !dirs[dir] {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return fmt.Errorf("create %s: %w", dir, err)
 			}
-			dir := filepath.Dir(dst)
-			if !dirs[dir] {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return fmt.Errorf("create %s: %w", dir, err)
-				}
-				dirs[dir] = true
-			}
-			if err := os.Rename(f.tmp, dst); err != nil {
-				return fmt.Errorf("rename %s: %w", dst, err)
-			}
-			l.step("rename")
+			dirs[dir] = true
 		}
+		if err := os.Rename(f.tmp, dst); err != nil {
+			return fmt.Errorf("rename %s: %w", dst, err)
+		}
+		l.step("rename")
 	}
 	if err := syncAll(sortedKeys(dirs), syncDir); err != nil {
 		return err
 	}
-	entries := make([]amlmon.BlobEntry, len(batch))
-	for i, c := range batch {
-		entries[i] = c.entry
-	}
 	if err := l.manifest.commit(l, entries); err != nil {
 		return err
-	}
-	if len(journal) == 0 {
-		return nil
 	}
 	for _, j := range journal {
 		if err := l.removeFiles(j.Obsolete); err != nil {
 			return err
 		}
 	}
-	if err := l.removeJournal(journal[0].Segment); err != nil {
+	if err := l.removeJournal(); err != nil {
 		return err
 	}
 	l.step("journal-removed")

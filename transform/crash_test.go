@@ -15,7 +15,7 @@ import (
 )
 
 // crashPhases is the archive as two consecutive runs see it: the second sees a blob grown, one
-// replaced, one new, and one unchanged.
+// replaced (whose files another blob shares), one new, and one unchanged.
 func crashPhases() []*fakeStore {
 	a := newStore()
 	a.put(jobContainer, hour13, sealedAt, jobLine(hour13, "a1", "JobSubmitted")+jobLine(hour13.Add(time.Minute), "a2", "JobSubmitted")+
@@ -23,6 +23,8 @@ func crashPhases() []*fakeStore {
 	a.put(clusterContainer, hour13, sealedAt, clusterLine(hour13, 1)+"oops\n"+clusterLine(hour13.Add(time.Minute), 2)+clusterLine(hour13.Add(2*time.Minute), 3))
 	a.put(metricsContainer, hour13, sealedAt, metricLine(hour13, "Unusable Nodes", 1)+metricLine(hour13.Add(time.Minute), "Unusable Nodes", 2))
 	a.put(jobContainer, hour23, sealedAt, jobLine(hour23, "u1", "JobSubmitted")+"[1, 2]\n")
+	// Shares its files with the cluster blob of 13:00, which the second run replaces.
+	a.put(clusterContainer, hour23, sealedAt, clusterLine(hour23, 5)+clusterLine(hour23.Add(time.Minute), 6))
 
 	b := newStore()
 	for k, v := range a.blobs {
@@ -121,7 +123,7 @@ func TestCrashAnywhere(t *testing.T) {
 	for len(points) < 24 {
 		points[1+rng.IntN(len(steps))] = true
 	}
-	for _, k := range []string{"parquet-batch", "rename", "commit", "remove"} {
+	for _, k := range []string{"parquet-batch", "rewrite", "rename", "commit", "remove"} {
 		if !seen["2"+k] {
 			t.Errorf("the second run has no %s step to crash at", k)
 		}

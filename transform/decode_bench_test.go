@@ -63,9 +63,10 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-// BenchmarkConvert measures what a sync does with the bytes of a blob once they are read:
-// decode, Arrow batches, and zstd Parquet files written to the lake's temporary folder (no
-// fsync: that belongs to the batch commit). It runs on one goroutine, so MB/s is per core.
+// BenchmarkConvert measures what a sync does with the bytes of a group of blobs once they
+// are read: decode, Arrow batches held per blob, and one zstd Parquet file for the group
+// written to the lake's temporary folder (no fsync: that belongs to the batch commit). It runs
+// on one goroutine, so MB/s is per core.
 func BenchmarkConvert(b *testing.B) {
 	for _, kind := range []struct{ name, container string }{
 		{"job", "insights-logs-amlcomputejobevent"},
@@ -77,18 +78,28 @@ func BenchmarkConvert(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			// About the size of one hourly blob of a busy workspace.
-			data := benchLines(kind.name, 2000)
+			// Hourly blobs of a busy workspace, as many as a group holds of them.
+			const blobs = 16
+			data := benchLines(kind.name, 1000)
 			blob := testBlob(kind.container)
-			b.SetBytes(int64(len(data)))
+			b.SetBytes(int64(len(data)) * blobs)
 			b.ReportAllocs()
 			for b.Loop() {
-				sw := newSegmentWriter(l, "bench")
-				res, err := decode(context.Background(), blob, 0, bytes.NewReader(data), decodeOptions{sealed: true, mem: l.mem}, sw)
-				if err != nil || res.rejected != 0 || res.records != 2000 {
-					b.Fatalf("err %v, %d rejected, %d records", err, res.rejected, res.records)
+				shared := newSegmentWriter(l)
+				for range blobs {
+					var sink blobSink
+					res, err := decode(context.Background(), blob, 0, bytes.NewReader(data), decodeOptions{sealed: true, mem: l.mem}, &sink)
+					if err != nil || res.rejected != 0 || res.records != 1000 {
+						b.Fatalf("err %v, %d rejected, %d records", err, res.rejected, res.records)
+					}
+					for _, h := range sink.held {
+						if err := shared.write(h.table, h.date, h.rec); err != nil {
+							b.Fatal(err)
+						}
+					}
+					sink.release()
 				}
-				files, err := sw.finish()
+				files, err := shared.finish("bench")
 				if err != nil || len(files) != 1 {
 					b.Fatalf("finish: %d files, %v", len(files), err)
 				}

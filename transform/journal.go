@@ -8,53 +8,39 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
+
+	"github.com/amlmon/amlmon"
 )
 
-// pending is the journal entry of one segment between the first rename of its files into the
-// lake and the removal of the files it makes obsolete; a journal file holds the entries of one
-// commit batch. Recovery reads it: if the manifest
-// refers to the segment, the commit happened and only the obsolete files remain to be
-// deleted; otherwise the new files are undone.
+// pending is the journal entry of one manifest file between the first rename of a commit's
+// files into the lake and the removal of the files it makes obsolete; the journal holds the
+// entries of one commit. Recovery reads it: if the manifest file holds the entries, the commit
+// happened and only the obsolete files remain to be deleted; otherwise the new files are
+// undone.
 type pending struct {
-	Segment   string    `json:"segment"`
-	Container string    `json:"container"`
-	Blob      string    `json:"blob"`
-	Hour      time.Time `json:"hour"`
-	New       []string  `json:"new"`      // relative to the lake, slash-separated
-	Obsolete  []string  `json:"obsolete"` // relative to the lake, slash-separated
+	Container string             `json:"container"`
+	Date      string             `json:"date"`    // the path date of the manifest file
+	Entries   []amlmon.BlobEntry `json:"entries"` // as the committed manifest file holds them
+	New       []string           `json:"new"`      // relative to the lake, slash-separated
+	Obsolete  []string           `json:"obsolete"` // relative to the lake, slash-separated
 }
 
-func (l *Lake) journalPath(seg string) string {
-	return filepath.Join(l.pendingDir(), seg+".json")
-}
+// journalName is the journal's file in the pending folder: commits run one at a time.
+const journalName = "commit.json"
 
-// writeJournal records the segments of one batch, in a file named after the first.
-func (l *Lake) writeJournal(batch []pending) error {
-	data, err := json.Marshal(batch)
+// writeJournal records the changes of one commit.
+func (l *Lake) writeJournal(changes []pending) error {
+	data, err := json.Marshal(changes)
 	if err != nil {
-		return fmt.Errorf("journal %s: %w", batch[0].Segment, err)
+		return fmt.Errorf("journal: %w", err)
 	}
-	return l.writeAtomic(l.journalPath(batch[0].Segment), data)
+	return l.writeAtomic(filepath.Join(l.pendingDir(), journalName), data)
 }
 
-// readJournal reads a journal file: the segments of a batch, or the single segment that
-// earlier versions wrote.
-func readJournal(data []byte) ([]pending, error) {
-	var batch []pending
-	if err := json.Unmarshal(data, &batch); err == nil {
-		return batch, nil
-	}
-	var p pending
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, err
-	}
-	return []pending{p}, nil
-}
-
-func (l *Lake) removeJournal(seg string) error {
-	if err := os.Remove(l.journalPath(seg)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove journal %s: %w", seg, err)
+func (l *Lake) removeJournal() error {
+	name := filepath.Join(l.pendingDir(), journalName)
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove journal %s: %w", name, err)
 	}
 	return nil
 }
@@ -93,12 +79,12 @@ func (l *Lake) recoverJournal() error {
 		if err != nil {
 			return fmt.Errorf("read journal %s: %w", name, err)
 		}
-		batch, err := readJournal(data)
-		if err != nil {
+		var changes []pending
+		if err := json.Unmarshal(data, &changes); err != nil {
 			return fmt.Errorf("read journal %s: %w", name, err)
 		}
-		for _, p := range batch {
-			committed, err := l.manifest.refers(p.Container, p.Hour, p.Blob, p.Segment)
+		for _, p := range changes {
+			committed, err := l.manifest.holds(manifestKey{container: p.Container, date: p.Date}, p.Entries)
 			if err != nil {
 				return err
 			}
@@ -107,7 +93,7 @@ func (l *Lake) recoverJournal() error {
 				undo = p.Obsolete
 			}
 			if err := l.removeFiles(undo); err != nil {
-				return fmt.Errorf("recover segment %s: %w", p.Segment, err)
+				return fmt.Errorf("recover the commit of %s %s: %w", p.Container, p.Date, err)
 			}
 		}
 		if err := os.Remove(name); err != nil {

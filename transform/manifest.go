@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -92,18 +93,39 @@ func (m *manifest) get(container string, hour time.Time, blob string) (amlmon.Bl
 	return e, ok, nil
 }
 
-// refers reports whether the committed entry of a blob includes the segment.
-func (m *manifest) refers(container string, hour time.Time, blob, seg string) (bool, error) {
-	e, ok, err := m.get(container, hour, blob)
-	if err != nil || !ok {
+// entries returns a copy of the entries of one manifest file, by blob name.
+func (m *manifest) entries(k manifestKey) (map[string]amlmon.BlobEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	all, err := m.load(k)
+	if err != nil {
+		return nil, err
+	}
+	return maps.Clone(all), nil
+}
+
+// holds reports whether the manifest file holds every one of entries as it is.
+func (m *manifest) holds(k manifestKey, entries []amlmon.BlobEntry) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	all, err := m.load(k)
+	if err != nil {
 		return false, err
 	}
-	for _, s := range e.Segments {
-		if s.ID == seg {
-			return true, nil
+	for _, want := range entries {
+		got, ok := all[want.Blob]
+		if !ok {
+			return false, nil
+		}
+		// Compared as the manifest writes them: times read back from JSON lose nothing
+		// that their encoding holds.
+		g, gerr := json.Marshal(got)
+		w, werr := json.Marshal(want)
+		if gerr != nil || werr != nil || !bytes.Equal(g, w) {
+			return false, nil
 		}
 	}
-	return false, nil
+	return true, nil
 }
 
 // commit records entries, each replacing its blob's previous entry, and makes them durable:

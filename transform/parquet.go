@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"time"
 
@@ -54,47 +53,44 @@ func writerProperties(t amlmon.Table, mem memory.Allocator) *parquet.WriterPrope
 	return parquet.NewWriterProperties(opts...)
 }
 
-// partFile is one Parquet file of a segment: the rows of one table for one date.
+// partFile is one Parquet file of rows of one table for one date: a segment's own, or one a
+// group of blobs shares.
 type partFile struct {
-	rel  string // final path, relative to the lake, slash-separated
+	dir  string // the partition folder, relative to the lake: <Table>/date=YYYY-MM-DD
+	rel  string // final path, relative to the lake, slash-separated; set when the file is finished
 	tmp  string // where it is written until it is renamed into place
 	f    *fileBuffer
 	w    *pqarrow.FileWriter
 	rows int64
 }
 
-// segmentWriter is the batchSink of one segment. It writes each (table, date) to its own
-// temporary Parquet file, so memory depends on the batch size and the number of open files,
-// never on the size of the blob.
+// segmentWriter is a batchSink that writes each (table, date) to its own temporary Parquet
+// file, so memory depends on the batch size and the number of open files, never on how much
+// is written. Its files are named when it finishes: after the segment whose rows they hold,
+// or after the group of segments that share them.
 type segmentWriter struct {
 	lake  *Lake
-	seg   string
-	parts map[string]*partFile
+	parts map[string]*partFile // by dir
 	// err keeps the first failure of the lake itself, which stops the run rather than the blob.
 	err error
 }
 
-func newSegmentWriter(l *Lake, seg string) *segmentWriter {
-	return &segmentWriter{lake: l, seg: seg, parts: map[string]*partFile{}}
+func newSegmentWriter(l *Lake) *segmentWriter {
+	return &segmentWriter{lake: l, parts: map[string]*partFile{}}
 }
 
 func (s *segmentWriter) write(t amlmon.Table, date time.Time, rec arrow.Record) error {
+	return s.writeDir(t, path.Join(t.Name, "date="+date.UTC().Format(amlmon.DateLayout)), rec)
+}
+
+// writeDir writes rec to the file of partition dir.
+func (s *segmentWriter) writeDir(t amlmon.Table, dir string, rec arrow.Record) error {
 	if rec.NumRows() == 0 {
 		return nil
 	}
-	if err := checkName(t.Name); err != nil {
-		return fmt.Errorf("table %q: %w", t.Name, err)
-	}
-	day := date.UTC().Format(amlmon.DateLayout)
-	rel := path.Join(t.Name, "date="+day, s.seg+".parquet")
-	p := s.parts[rel]
-	if p == nil {
-		var err error
-		if p, err = s.create(t, rel, day); err != nil {
-			s.err = err
-			return err
-		}
-		s.parts[rel] = p
+	p, err := s.part(t, dir)
+	if err != nil {
+		return err
 	}
 	if err := p.w.WriteBuffered(rec); err != nil {
 		s.err = fmt.Errorf("write %s: %w", p.tmp, err)
@@ -105,12 +101,29 @@ func (s *segmentWriter) write(t amlmon.Table, date time.Time, rec arrow.Record) 
 	return nil
 }
 
-func (s *segmentWriter) create(t amlmon.Table, rel, day string) (*partFile, error) {
-	tmp := filepath.Join(s.lake.tmpDir(), s.seg+"."+t.Name+"."+day+".parquet")
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", tmp, err)
+// part returns the file of partition dir, created on first use.
+func (s *segmentWriter) part(t amlmon.Table, dir string) (*partFile, error) {
+	if p := s.parts[dir]; p != nil {
+		return p, nil
 	}
+	if err := checkName(t.Name); err != nil {
+		return nil, fmt.Errorf("table %q: %w", t.Name, err)
+	}
+	p, err := s.create(t, dir)
+	if err != nil {
+		s.err = err
+		return nil, err
+	}
+	s.parts[dir] = p
+	return p, nil
+}
+
+func (s *segmentWriter) create(t amlmon.Table, dir string) (*partFile, error) {
+	f, err := os.CreateTemp(s.lake.tmpDir(), t.Name+".*.parquet")
+	if err != nil {
+		return nil, fmt.Errorf("create a temporary file for %s: %w", dir, err)
+	}
+	tmp := f.Name()
 	sink := newFileBuffer(f, s.lake.mem)
 	w, err := pqarrow.NewFileWriter(arrowSchema(t), sink, writerProperties(t, s.lake.mem),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(s.lake.mem)))
@@ -119,14 +132,18 @@ func (s *segmentWriter) create(t amlmon.Table, rel, day string) (*partFile, erro
 		os.Remove(tmp)
 		return nil, fmt.Errorf("parquet writer %s: %w", tmp, err)
 	}
-	return &partFile{rel: rel, tmp: tmp, f: sink, w: w}, nil
+	return &partFile{dir: dir, tmp: tmp, f: sink, w: w}, nil
 }
 
-// finish closes every file and returns them in path order; the commit of their batch makes
-// them durable, all at once.
-func (s *segmentWriter) finish() ([]*partFile, error) {
+// empty reports whether nothing was written.
+func (s *segmentWriter) empty() bool { return len(s.parts) == 0 }
+
+// finish closes every file, names it name.parquet in its partition and returns the files in
+// path order; the commit of their batch makes them durable, all at once.
+func (s *segmentWriter) finish(name string) ([]*partFile, error) {
 	files := make([]*partFile, 0, len(s.parts))
 	for _, p := range s.parts {
+		p.rel = path.Join(p.dir, name+".parquet")
 		files = append(files, p)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })

@@ -42,7 +42,6 @@ type plan struct {
 	start, end int64 // the range to read; end < 0: to the end
 	sealed     bool
 	prev       amlmon.BlobEntry // the entry an append extends
-	obsolete   []string         // files of the entry a replacement supersedes
 }
 
 // tally sums up the run; workers add to it concurrently.
@@ -96,6 +95,16 @@ func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) erro
 	cm := l.startCommitter(t, cancel)
 	g, gctx := errgroup.WithContext(wctx)
 	g.SetLimit(l.opts.Parallel)
+	var grp *group
+	// dispatch blocks while every worker is busy, which is what keeps the listing from running
+	// ahead of the conversion.
+	dispatch := func() {
+		if grp != nil {
+			todo := grp
+			g.Go(func() error { return l.syncGroup(gctx, todo, t, cb, cm) })
+			grp = nil
+		}
+	}
 	lerr := list(func(b Blob, open Opener) error {
 		if err := gctx.Err(); err != nil {
 			return err
@@ -111,11 +120,16 @@ func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) erro
 			l.report(t, Done{Blob: b, Action: Unrecognised}, nil, 0)
 			return nil
 		}
-		// Go blocks while every worker is busy, which is what keeps the listing from running
-		// ahead of the conversion.
-		g.Go(func() error { return l.syncBlob(gctx, b, open, t, cb, cm) })
+		if grp != nil && !grp.accepts(b) {
+			dispatch()
+		}
+		if grp == nil {
+			grp = &group{key: keyOf(b.Container, b.Hour)}
+		}
+		grp.add(b, open)
 		return gctx.Err()
 	})
+	dispatch()
 	werr := g.Wait()
 	// What was converted before a cancellation or a failed listing is worth keeping; after a
 	// failure of the lake itself, nothing more is written and the next run's recovery cleans up.
@@ -147,9 +161,9 @@ func (l *Lake) report(t *tally, d Done, perTable map[string]int64, warnings int6
 	}
 }
 
-// syncBlob plans and converts one blob and adds it to the batch of blobs to commit, handing
-// the batch to the committer when it is full. It returns only errors that stop the run.
-func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally, cb *commitBatch, cm *committer) error {
+// syncBlob plans and converts one blob. It returns what there is to commit of it, or nil
+// when there is nothing (the blob is then reported), and only errors that stop the run.
+func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally) (*converted, error) {
 	var (
 		bytesRead int64
 		counted   = func(ctx context.Context, offset, end int64) (io.ReadCloser, error) {
@@ -167,9 +181,9 @@ func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally, cb *
 		var fe fatalError
 		switch {
 		case errors.As(err, &fe):
-			return err
+			return nil, err
 		case ctx.Err() != nil:
-			return ctx.Err()
+			return nil, ctx.Err()
 		case errors.Is(err, ErrGone):
 			d.Action = Gone
 			l.opts.Logger.Warn("blob gone since listed, skipped", "container", b.Container, "blob", b.Name, "err", err)
@@ -180,25 +194,19 @@ func (l *Lake) syncBlob(ctx context.Context, b Blob, open Opener, t *tally, cb *
 			if c := l.failedEntry(b, err); c != nil {
 				// Recorded, so that the day's data quality lists it; committed like any blob.
 				c.done = d
-				if full := cb.add(c, time.Now()); full != nil {
-					cm.send(full)
-				}
-				return nil
+				return c, nil
 			}
 		}
 		l.report(t, d, nil, 0)
-		return nil
+		return nil, nil
 	}
 	if c == nil {
 		l.report(t, d, nil, 0)
-		return nil
+		return nil, nil
 	}
 	d.Records, d.Rejected = c.res.records, c.res.rejected
 	c.done = d
-	if full := cb.add(c, time.Now()); full != nil {
-		cm.send(full)
-	}
-	return nil
+	return c, nil
 }
 
 // failedEntry is the manifest entry of a blob that failed on its first read: no rows, the
@@ -232,36 +240,47 @@ func (l *Lake) convertBlob(ctx context.Context, b Blob, open Opener, d *Done) (*
 	}
 	seg := segmentID(b, p.start)
 	res := decodeResult{consumed: p.start}
-	var files []*partFile
-	var fp string
+	var (
+		files []*partFile
+		fp    string
+		sink  blobSink
+	)
 	if p.end < 0 || p.end > p.start {
 		rc, err := open(ctx, p.start, p.end)
 		if err != nil {
 			return nil, fmt.Errorf("open at %d: %w", p.start, err)
 		}
 		tr := newTailReader(rc, p.start)
-		sw := newSegmentWriter(l, seg)
-		res, err = decode(ctx, b, p.start, tr, decodeOptions{batchRows: l.opts.BatchRows, sealed: p.sealed, mem: l.mem}, sw)
+		if p.end < 0 || p.end-p.start > ownFileBytes {
+			sink.own = newSegmentWriter(l)
+		}
+		res, err = decode(ctx, b, p.start, tr, decodeOptions{batchRows: l.opts.BatchRows, sealed: p.sealed, mem: l.mem}, &sink)
 		rc.Close()
 		if err != nil {
-			sw.abort()
-			if sw.err != nil {
-				return nil, fatal(fmt.Errorf("convert %s/%s: %w", b.Container, b.Name, sw.err))
+			sink.release()
+			if sink.own != nil {
+				sink.own.abort()
+				if sink.own.err != nil {
+					return nil, fatal(fmt.Errorf("convert %s/%s: %w", b.Container, b.Name, sink.own.err))
+				}
 			}
 			return nil, fmt.Errorf("decode: %w", err)
 		}
-		if files, err = sw.finish(); err != nil {
-			return nil, fatal(err)
+		if sink.own != nil {
+			if files, err = sink.own.finish(seg); err != nil {
+				return nil, fatal(err)
+			}
 		}
 		if fp, err = l.fingerprintAfter(ctx, tr, open, res.consumed); err != nil {
+			sink.release()
 			removeTemps(files)
 			return nil, fmt.Errorf("fingerprint: %w", err)
 		}
 	} else if p.action == Appended {
 		fp = p.prev.Tail
 	}
-	entry := l.nextEntry(b, p, seg, res, files, fp)
-	return &converted{res: res, entry: entry, seg: seg, files: files, obsolete: p.obsolete}, nil
+	entry := l.nextEntry(b, p, seg, res, files, len(sink.held) > 0, fp)
+	return &converted{res: res, entry: entry, seg: seg, files: files, held: sink.held}, nil
 }
 
 // plan decides, from the listing and the manifest, what to read of a blob (SPEC §2).
@@ -284,9 +303,6 @@ func (l *Lake) plan(ctx context.Context, b Blob, open Opener, prev amlmon.BlobEn
 		return plan{action: Skipped}, nil
 	}
 	whole.action = Replaced
-	for _, s := range prev.Segments {
-		whole.obsolete = append(whole.obsolete, s.Files...)
-	}
 	if b.Gzip || b.Size < prev.Size || (b.Size == prev.Size && !sameETag) {
 		return whole, nil
 	}
@@ -351,12 +367,14 @@ func fingerprint(data []byte) string {
 // segmentID names a read of a blob from start deterministically, so that a rerun after a
 // crash writes the same files and leaves the same lake as an uninterrupted run.
 func segmentID(b Blob, start int64) string {
+	// A blob rewritten in place keeps neither its size nor, always, its ETag (a local copy has
+	// none): with the time of the change, a new read never takes the name of an old one.
 	version := b.ETag
 	if version == "" {
 		version = "size:" + strconv.FormatInt(b.Size, 10)
 	}
 	h := sha256.New()
-	for _, s := range []string{b.Container, b.Name, version, strconv.FormatInt(start, 10)} {
+	for _, s := range []string{b.Container, b.Name, version, b.Modified.UTC().Format(time.RFC3339Nano), strconv.FormatInt(start, 10)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -364,7 +382,7 @@ func segmentID(b Blob, start int64) string {
 }
 
 // nextEntry is the manifest entry after reading the plan's range.
-func (l *Lake) nextEntry(b Blob, p plan, seg string, res decodeResult, files []*partFile, fp string) amlmon.BlobEntry {
+func (l *Lake) nextEntry(b Blob, p plan, seg string, res decodeResult, files []*partFile, held bool, fp string) amlmon.BlobEntry {
 	e := amlmon.BlobEntry{Container: b.Container, Blob: b.Name, ResourceID: b.ResourceID, Hour: b.Hour.UTC()}
 	if p.action == Appended {
 		e = p.prev
@@ -379,7 +397,7 @@ func (l *Lake) nextEntry(b Blob, p plan, seg string, res decodeResult, files []*
 	if e.FirstError == "" {
 		e.FirstError = res.firstError
 	}
-	if len(files) > 0 || res.consumed > p.start {
+	if len(files) > 0 || held || res.consumed > p.start {
 		s := amlmon.Segment{ID: seg, Start: p.start, End: res.consumed, Files: []string{}}
 		for _, f := range files {
 			s.Files = append(s.Files, f.rel)

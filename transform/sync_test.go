@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -491,5 +492,87 @@ func TestSyncGzipReadWhole(t *testing.T) {
 	}
 	if got := rows(t, openDB(t), "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")); !slices.Equal(got, []string{"job-1", "job-2"}) {
 		t.Errorf("rows = %q", got)
+	}
+}
+
+// The blobs of one container and day share their files; replacing one of them must take its
+// old rows out of the shared file and leave the others' rows where the manifest says they are.
+func TestSyncSharedFiles(t *testing.T) {
+	dir := t.TempDir()
+	store := newStore()
+	store.put(jobContainer, hour13, sealedAt, jobLine(hour13, "a1", "JobSubmitted")+jobLine(hour13.Add(time.Minute), "a2", "JobFailed"))
+	store.put(jobContainer, hour23, sealedAt, jobLine(hour23, "b1", "JobSubmitted")+"not json\n")
+	if st, _ := syncLake(t, dir, store, Options{}); st.Read != 2 {
+		t.Fatalf("first sync = %+v", st)
+	}
+	files := parquetFiles(snapshot(t, dir))
+	jobFiles := func(fs []string) (out []string) {
+		for _, f := range fs {
+			if strings.HasPrefix(f, "AmlComputeJobEvent/") {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	shared := jobFiles(files)
+	a, b := entryFor(t, dir, jobContainer, hour13), entryFor(t, dir, jobContainer, hour23)
+	if len(shared) != 1 || !slices.Contains(a.Segments[0].Files, shared[0]) || !slices.Contains(b.Segments[0].Files, shared[0]) {
+		t.Fatalf("job files %q; entries name %q and %q: want one file both name", shared, a.Segments[0].Files, b.Segments[0].Files)
+	}
+
+	store.put(jobContainer, hour13, sealedAt.Add(time.Hour), jobLine(hour13, "a3", "JobSucceeded"))
+	if st, _ := syncLake(t, dir, store, Options{}); st.Replaced != 1 || st.Skipped != 1 {
+		t.Fatalf("second sync = %+v", st)
+	}
+	db := openDB(t)
+	if got := rows(t, db, "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")+" ORDER BY JobId"); !slices.Equal(got, []string{"a3", "b1"}) {
+		t.Errorf("job rows after replacing one blob = %q, want a3 and b1", got)
+	}
+	if got := rows(t, db, "SELECT Text FROM "+tableSQL(dir, "Rejects")); !slices.Equal(got, []string{"not json"}) {
+		t.Errorf("rejects = %q", got)
+	}
+	after := jobFiles(parquetFiles(snapshot(t, dir)))
+	if slices.Contains(after, shared[0]) || len(after) != 2 {
+		t.Errorf("job files after the replacement = %q: want the shared file rewritten and one new", after)
+	}
+	b2 := entryFor(t, dir, jobContainer, hour23)
+	if b2.Records != b.Records || len(b2.Segments) != 1 || slices.Contains(b2.Segments[0].Files, shared[0]) {
+		t.Errorf("entry of the blob that stayed = %+v", b2)
+	}
+	// Each file holds the rows of the blobs whose entries name it, and no others.
+	for _, e := range manifestEntries(t, dir) {
+		for _, s := range e.Segments {
+			for _, f := range s.Files {
+				q := fmt.Sprintf("SELECT DISTINCT _SourceBlob FROM read_parquet('%s')", filepath.Join(dir, filepath.FromSlash(f)))
+				if got := rows(t, db, q); !slices.Equal(got, []string{e.Container + "/" + e.Blob}) && !strings.Contains(f, "Rejects/") {
+					t.Errorf("%s, named by %s, holds rows of %q", f, e.Blob, got)
+				}
+			}
+		}
+	}
+
+	// Replaced too, the other blob leaves its rewritten file with no rows to keep: it goes.
+	store.put(jobContainer, hour23, sealedAt.Add(time.Hour), jobLine(hour23, "b2", "JobSubmitted"))
+	if st, _ := syncLake(t, dir, store, Options{}); st.Replaced != 1 {
+		t.Fatalf("third sync = %+v", st)
+	}
+	if got := rows(t, db, "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")+" ORDER BY JobId"); !slices.Equal(got, []string{"a3", "b2"}) {
+		t.Errorf("job rows after replacing both = %q", got)
+	}
+	all := parquetFiles(snapshot(t, dir))
+	if slices.ContainsFunc(all, func(f string) bool { return strings.HasPrefix(f, "Rejects/") }) {
+		t.Errorf("a Rejects file is left: %q", all)
+	}
+	if got := jobFiles(all); len(got) != 2 {
+		t.Errorf("job files = %q, want the two of the latest reads", got)
+	}
+	for _, e := range manifestEntries(t, dir) {
+		for _, s := range e.Segments {
+			for _, f := range s.Files {
+				if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f))); err != nil {
+					t.Errorf("manifest names %s: %v", f, err)
+				}
+			}
+		}
 	}
 }

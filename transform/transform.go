@@ -46,7 +46,7 @@ type Opener func(ctx context.Context, offset, end int64) (io.ReadCloser, error)
 // Options tune a Lake. The zero value of each field means its default.
 type Options struct {
 	BatchRows int           // rows per Arrow batch; default 8192
-	Parallel  int           // blobs converted at once; default runtime.GOMAXPROCS(0)
+	Parallel  int           // groups of blobs converted at once; default runtime.GOMAXPROCS(0)
 	Settle    time.Duration // a blob unchanged this long, whose hour is over 2 h old, is sealed; default 15 min
 	Now       func() time.Time
 	Logger    *slog.Logger
