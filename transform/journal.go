@@ -19,8 +19,8 @@ import (
 // undone.
 type pending struct {
 	Container string             `json:"container"`
-	Date      string             `json:"date"`    // the path date of the manifest file
-	Entries   []amlmon.BlobEntry `json:"entries"` // as the committed manifest file holds them
+	Date      string             `json:"date"`     // the path date of the manifest file
+	Entries   []amlmon.BlobEntry `json:"entries"`  // as the committed manifest file holds them
 	New       []string           `json:"new"`      // relative to the lake, slash-separated
 	Obsolete  []string           `json:"obsolete"` // relative to the lake, slash-separated
 }
