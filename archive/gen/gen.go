@@ -197,7 +197,8 @@ const busySlots = 360
 // mixShares. It measures the lines and bytes per workspace and hour of each group (probe),
 // derives how many lines of each the target takes at the measured record sizes, and scales the
 // rates by wanted over measured lines; a few passes settle it, as record sizes and the
-// counting metrics' empty minutes shift a little with the rates.
+// counting metrics' empty minutes shift a little with the rates, until the rates change by less
+// than 1 %.
 func (g *generator) calibrate() {
 	perHour := float64(g.o.TargetBytes) / float64(g.o.Hours*g.o.Workspaces)
 	g.jobRate, g.slots, g.points, g.metricNames = 10, 6, 10, coreMetrics
@@ -211,6 +212,13 @@ func (g *generator) calibrate() {
 		}
 		total := max(0, perHour-size[groupOther]) / max(1, perLine)
 		scale := func(k int) float64 { return mixShares[k] * total / max(1, lines[k]) }
+		settled := true
+		for k := range mixShares[:groupOther] {
+			settled = settled && math.Abs(scale(k)-1) < 0.01
+		}
+		if settled {
+			return
+		}
 		g.jobRate *= scale(groupJobs)
 		g.reshape(float64(g.clusters*g.slots)*scale(groupCluster), g.series()*scale(groupMetrics))
 	}
