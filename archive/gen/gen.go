@@ -36,8 +36,13 @@ type Options struct {
 	// MetricsPerHour is the number of records per metric, resource and hour (at most 60, one
 	// a minute, as the PT1M export writes); default 60.
 	MetricsPerHour int
-	// TargetBytes, when > 0, overrides the three rates above so that the archive holds about
-	// this many bytes: about 45 % metric records, 35 % cluster and node events, 20 % job events.
+	// TargetBytes, when > 0, overrides the three rates above so that the archive holds this
+	// many bytes (within a few percent) in the mix of lines of a busy account: about 45 %
+	// metric records, 35 % cluster and node events, 20 % job events. Where the rates alone
+	// would be implausible, the account grows as a busier one would: more clusters per
+	// workspace than ClustersPerWorkspace (at most 360 status events per cluster and hour),
+	// all workspace metrics, and then online endpoints whose metrics share the metrics
+	// container.
 	TargetBytes int64
 	// Quirks adds every irregularity that the package comment lists; without it the archive
 	// is clean JSON Lines.
@@ -56,6 +61,10 @@ type Blob struct {
 	Data     []byte
 }
 
+// Version changes whenever the same Options give different bytes, so that an archive kept from
+// an earlier generator can be told apart.
+const Version = 2
+
 // Stats sum up a generated archive.
 type Stats struct {
 	Blobs      int              // written, empty ones included
@@ -64,11 +73,14 @@ type Stats struct {
 	Records    int64            // complete records, wrapped ones included
 	BadLines   int64            // lines a reader must reject
 	Containers map[string]int64 // bytes per container
+	// ContainerRecords are the complete records per container, wrapped ones included.
+	ContainerRecords map[string]int64
 }
 
 func (s *Stats) add(b Blob, c counts) {
 	if s.Containers == nil {
 		s.Containers = make(map[string]int64)
+		s.ContainerRecords = make(map[string]int64)
 	}
 	s.Blobs++
 	if len(b.Data) == 0 {
@@ -76,6 +88,7 @@ func (s *Stats) add(b Blob, c counts) {
 	}
 	s.Bytes += int64(len(b.Data))
 	s.Containers[b.Container] += int64(len(b.Data))
+	s.ContainerRecords[b.Container] += c.records
 	s.Records += c.records
 	s.BadLines += c.bad
 }
@@ -91,9 +104,11 @@ type generator struct {
 	byName     []*resource // the same, in the order of their blob names
 
 	jobRate     float64
+	clusters    int // per workspace
 	slots       int
 	points      int
 	metricNames int
+	endpoints   int // online endpoints with metrics, in all
 
 	// recordSize is the mean rendered size of a record per container so far, to size a blob's
 	// buffer once.
@@ -134,66 +149,166 @@ func newGenerator(o Options) (*generator, error) {
 		o:           o,
 		start:       o.Start.UTC().Truncate(time.Hour),
 		jobRate:     float64(o.JobsPerHour),
+		clusters:    o.ClustersPerWorkspace,
 		slots:       o.ClusterEventsPerHour,
 		points:      o.MetricsPerHour,
 		metricNames: coreMetrics,
 	}
 	g.buildWorld()
-	g.byName = slices.Clone(g.resources)
-	// The order of the blob names of one hour, which continue the ID with "/y=".
-	slices.SortFunc(g.byName, func(a, b *resource) int { return strings.Compare(a.id+"/y=", b.id+"/y=") })
 	if o.TargetBytes > 0 {
 		g.calibrate()
 	}
+	g.byName = slices.Clone(g.resources)
+	// The order of the blob names of one hour, which continue the ID with "/y=".
+	slices.SortFunc(g.byName, func(a, b *resource) int { return strings.Compare(a.id+"/y=", b.id+"/y=") })
 	return g, nil
 }
 
-// calibrate sets the rates so that the archive reaches o.TargetBytes. It measures what jobs,
-// status events and metric records cost on probe hours spread over the archive (load follows
-// the time of day) and solves for the mix, three times over, as the costs shift a little with
-// the rates.
+// Groups of containers in the mix of TargetBytes.
+const (
+	groupMetrics = iota
+	groupCluster // status and node events, and utilisation samples, which follow the nodes
+	groupJobs    // job events, and run status changes, which follow the jobs
+	groupOther
+	numGroups
+)
+
+func groupOf(ci int) int {
+	switch ci {
+	case ciMetrics:
+		return groupMetrics
+	case ciCluster, ciNode, ciUtilization:
+		return groupCluster
+	case ciJob, ciRunStatus:
+		return groupJobs
+	}
+	return groupOther
+}
+
+// mixShares are the shares of lines per group that TargetBytes aims at: the mix of a busy
+// account.
+var mixShares = [numGroups]float64{groupMetrics: 0.45, groupCluster: 0.35, groupJobs: 0.20}
+
+// busySlots is the most status events per cluster and hour that calibrate lets a cluster log;
+// beyond it, a busier account has more clusters.
+const busySlots = 360
+
+// calibrate shapes the account so that the archive holds o.TargetBytes in the mix of lines of
+// mixShares. It measures the lines and bytes per workspace and hour of each group (probe),
+// derives how many lines of each the target takes at the measured record sizes, and scales the
+// rates by wanted over measured lines; a few passes settle it, as record sizes and the
+// counting metrics' empty minutes shift a little with the rates, until the rates change by less
+// than 1 %.
 func (g *generator) calibrate() {
 	perHour := float64(g.o.TargetBytes) / float64(g.o.Hours*g.o.Workspaces)
 	g.jobRate, g.slots, g.points, g.metricNames = 10, 6, 10, coreMetrics
-	metrics := float64(g.points * g.metricNames) // records per metric and hour, all names
-	for pass := 0; pass < 3; pass++ {
-		size := g.probe()
-		// Run status changes follow the jobs and utilisation the nodes, so they count with them.
-		want := [numContainers]float64{ciJob: 0.20, ciCluster: 0.35, ciMetrics: 0.45}
-		rest := perHour - size[ciAudit]
-		g.jobRate = max(0, g.jobRate*want[ciJob]*rest/max(1, size[ciJob]+size[ciRunStatus]))
-		slots := float64(g.slots) * want[ciCluster] * rest / max(1, size[ciCluster]+size[ciNode]+size[ciUtilization])
-		g.slots = min(maxSlots, max(1, int(math.Round(slots))))
-		metrics = max(1, metrics*want[ciMetrics]*rest/max(1, size[ciMetrics]))
-		if metrics <= coreMetrics*maxPoints {
-			g.points, g.metricNames = min(maxPoints, max(1, int(math.Round(metrics/coreMetrics)))), coreMetrics
-		} else {
-			g.points, g.metricNames = maxPoints, min(len(metricNames), int(math.Round(metrics/maxPoints)))
+	for pass := 0; pass < 5; pass++ {
+		lines, size := g.probe()
+		var perLine float64
+		for k, share := range mixShares {
+			if lines[k] > 0 {
+				perLine += share * size[k] / lines[k]
+			}
 		}
-		metrics = float64(g.points * g.metricNames)
+		total := max(0, perHour-size[groupOther]) / max(1, perLine)
+		scale := func(k int) float64 { return mixShares[k] * total / max(1, lines[k]) }
+		settled := true
+		for k := range mixShares[:groupOther] {
+			settled = settled && math.Abs(scale(k)-1) < 0.01
+		}
+		if settled {
+			return
+		}
+		g.jobRate *= scale(groupJobs)
+		g.reshape(float64(g.clusters*g.slots)*scale(groupCluster), g.series()*scale(groupMetrics))
 	}
 }
 
-// probe returns the mean bytes per hour of each container for the first resource, over a few
-// hours spread across the archive.
-func (g *generator) probe() [numContainers]float64 {
-	var size [numContainers]float64
+// series is the number of metric records per workspace and hour before the counting metrics
+// drop their empty minutes, the endpoints' included.
+func (g *generator) series() float64 {
+	return float64(g.points*g.metricNames) + float64(g.endpoints*maxPoints*len(servingMetrics))/float64(len(g.workspaces))
+}
+
+// reshape sets clusters and status events for statuses status events per workspace and hour,
+// and metric points, names and endpoints for series metric records per workspace and hour. It
+// rebuilds the world when its clusters or endpoints change.
+func (g *generator) reshape(statuses, series float64) {
+	clusters := max(g.o.ClustersPerWorkspace, int(math.Ceil(statuses/busySlots)))
+	g.slots = min(maxSlots, max(1, int(math.Round(statuses/float64(clusters)))))
+	all := len(metricNames) * maxPoints
+	endpoints := 0
+	switch {
+	case series <= coreMetrics*maxPoints:
+		g.points, g.metricNames = min(maxPoints, max(1, int(math.Round(series/coreMetrics)))), coreMetrics
+	case series <= float64(all):
+		g.points, g.metricNames = maxPoints, int(math.Round(series/maxPoints))
+	default:
+		g.points, g.metricNames = maxPoints, len(metricNames)
+		endpoints = int(math.Round((series - float64(all)) * float64(g.o.Workspaces) / float64(maxPoints*len(servingMetrics))))
+	}
+	if clusters != g.clusters || endpoints != g.endpoints {
+		g.clusters, g.endpoints = clusters, endpoints
+		g.buildWorld()
+	}
+}
+
+// probe returns the mean lines and bytes per workspace and hour of each group. It renders a
+// dozen hours spread over the archive, each of another workspace (load follows the time of day,
+// and the workspaces' clusters differ), and the first endpoint's metrics for those hours,
+// weighted by the endpoints per workspace. The job events of a dozen hours vary more than the
+// target's tolerance, as the number of jobs is drawn per hour; so they are scaled by the jobs of
+// all hours over those of the probed ones, which costs two random draws an hour.
+func (g *generator) probe() (lines, size [numGroups]float64) {
 	var buf []byte
-	res := g.resources[0]
-	probes := min(g.o.Hours, 6)
-	for i := 0; i < probes; i++ {
-		h := g.start.Add(time.Duration(i*g.o.Hours/probes) * time.Hour)
-		for ci := 0; ci < numContainers; ci++ {
-			for _, rec := range g.records(ci, res, h) {
-				buf = appendRecord(buf[:0], &rec, res.id)
-				size[ci] += float64(len(buf) + 1)
-			}
+	measure := func(ci int, res *resource, h time.Time, weight float64) {
+		for _, rec := range g.records(ci, res, h) {
+			buf = appendRecord(buf[:0], &rec, res.id)
+			lines[groupOf(ci)] += weight
+			size[groupOf(ci)] += weight * float64(len(buf)+1)
 		}
 	}
-	for ci := range size {
-		size[ci] /= float64(probes)
+	var serving *resource
+	for _, res := range g.resources {
+		if res.kind == kindServing {
+			serving = res
+			break
+		}
 	}
-	return size
+	jobCount := func(w *workspace, h time.Time) float64 {
+		return float64(g.jobCount(g.rng("jobs", int64(w.idx), hourKey(h)), h))
+	}
+	n := len(g.workspaces)
+	probes := min(g.o.Hours*n, 12)
+	var probed float64
+	for i := 0; i < probes; i++ {
+		h := g.start.Add(time.Duration(i*g.o.Hours/probes) * time.Hour)
+		res := g.resources[i%n]
+		for ci := 0; ci < numContainers; ci++ {
+			measure(ci, res, h, 1)
+		}
+		if serving != nil {
+			measure(ciMetrics, serving, h, float64(g.endpoints)/float64(n))
+		}
+		// A job logs its submission and start in its hour, its end mostly in the next.
+		probed += 0.75*jobCount(res.ws, h) + 0.25*jobCount(res.ws, h.Add(-time.Hour))
+	}
+	var all float64
+	for i := 0; i < g.o.Hours; i++ {
+		for _, w := range g.workspaces {
+			all += jobCount(w, g.start.Add(time.Duration(i)*time.Hour))
+		}
+	}
+	for k := range lines {
+		lines[k] /= float64(probes)
+		size[k] /= float64(probes)
+	}
+	if probed > 0 && all > 0 {
+		f := all / float64(g.o.Hours*n) / (probed / float64(probes))
+		lines[groupJobs] *= f
+		size[groupJobs] *= f
+	}
+	return lines, size
 }
 
 // records are the records of one container and resource whose time is in hour h.

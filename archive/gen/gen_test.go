@@ -561,36 +561,74 @@ func TestExtraCategories(t *testing.T) {
 	}
 }
 
+var clusterName = regexp.MustCompile(`"ClusterName":"([^"]+)"`)
+
+// TestTargetBytes requires the archive to hold the bytes asked for, within 5 %, in the line mix
+// of a busy account: a modest one, and one so busy per workspace and hour that it needs more
+// clusters than asked for and online endpoints beside the workspace metrics.
 func TestTargetBytes(t *testing.T) {
-	const target = 8 << 20
-	o := Options{Seed: 3, Start: time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC), Hours: 8, Workspaces: 2, TargetBytes: target}
-	byContainer := map[string]float64{}
-	total := 0.0
-	for _, b := range collect(t, o) {
-		byContainer[b.Container] += float64(len(b.Data))
-		total += float64(len(b.Data))
-	}
-	if total < 0.9*target || total > 1.1*target {
-		t.Fatalf("archive holds %.0f bytes, want %d ± 10 %%", total, target)
-	}
-	share := func(containers ...string) float64 {
-		s := 0.0
-		for _, c := range containers {
-			s += byContainer[c]
-		}
-		return s / total
-	}
 	for _, c := range []struct {
-		name      string
-		got, want float64
+		name   string
+		o      Options
+		busier bool
 	}{
-		{"metrics", share(containerNames[ciMetrics]), 0.45},
-		{"cluster events", share(containerNames[ciCluster], containerNames[ciNode]), 0.35},
-		{"job events", share(containerNames[ciJob]), 0.20},
+		{"modest", Options{Seed: 3, Start: time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC), Hours: 8, Workspaces: 2, TargetBytes: 8 << 20}, false},
+		{"busy", Options{Seed: 5, Start: time.Date(2026, 11, 18, 6, 0, 0, 0, time.UTC), Hours: 2, Workspaces: 2, ClustersPerWorkspace: 3, TargetBytes: 32 << 20}, true},
 	} {
-		if c.got < c.want-0.05 || c.got > c.want+0.05 {
-			t.Errorf("%s are %.1f %% of the bytes, want about %.0f %%", c.name, 100*c.got, 100*c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			bytesIn, lines := map[string]float64{}, map[string]float64{}
+			total, all := 0.0, 0.0
+			endpoints, clusters := map[string]bool{}, 0
+			for _, b := range collect(t, c.o) {
+				n := float64(bytes.Count(b.Data, []byte("\n")))
+				bytesIn[b.Container] += float64(len(b.Data))
+				lines[b.Container] += n
+				total += float64(len(b.Data))
+				all += n
+				if strings.Contains(b.Name, "/ONLINEENDPOINTS/") {
+					endpoints[b.Name[:strings.Index(b.Name, "/y=")]] = true
+				}
+				if b.Container == containerNames[ciCluster] {
+					names := map[string]bool{}
+					for _, m := range clusterName.FindAllSubmatch(b.Data, -1) {
+						names[string(m[1])] = true
+					}
+					clusters = max(clusters, len(names))
+				}
+			}
+			want := float64(c.o.TargetBytes)
+			if total < 0.95*want || total > 1.05*want {
+				t.Errorf("archive holds %.0f bytes, want %.0f ± 5 %%", total, want)
+			}
+			share := func(containers ...int) float64 {
+				s := 0.0
+				for _, ci := range containers {
+					s += lines[containerNames[ci]]
+				}
+				return s / all
+			}
+			for _, m := range []struct {
+				name      string
+				got, want float64
+			}{
+				{"metric records", share(ciMetrics), 0.45},
+				{"cluster and node events", share(ciCluster, ciNode), 0.35},
+				{"job events", share(ciJob), 0.20},
+			} {
+				if m.got < m.want-0.03 || m.got > m.want+0.03 {
+					t.Errorf("%s are %.1f %% of the lines, want %.0f ± 3 %%", m.name, 100*m.got, 100*m.want)
+				}
+			}
+			// A blob of cluster events holds the status events of all its workspace's clusters.
+			asked := c.o.ClustersPerWorkspace
+			if asked == 0 {
+				asked = 2
+			}
+			if busier := clusters > asked && len(endpoints) > 0; busier != c.busier {
+				t.Errorf("%d clusters per workspace (%d asked for), %d online endpoints; want a busier account: %v",
+					clusters, asked, len(endpoints), c.busier)
+			}
+		})
 	}
 }
 
@@ -641,6 +679,16 @@ func TestWriteDir(t *testing.T) {
 	}
 	if st.EmptyBlobs == 0 || st.BadLines == 0 || st.Records == 0 || st.Bytes == 0 {
 		t.Fatalf("stats %+v", st)
+	}
+	var records int64
+	for c, n := range st.ContainerRecords {
+		if n == 0 || st.Containers[c] == 0 {
+			t.Errorf("%s: %d records in %d bytes", c, n, st.Containers[c])
+		}
+		records += n
+	}
+	if records != st.Records {
+		t.Errorf("records per container add up to %d, Stats.Records is %d", records, st.Records)
 	}
 }
 

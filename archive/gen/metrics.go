@@ -3,6 +3,7 @@ package gen
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 )
@@ -25,6 +26,14 @@ var metricNames = []string{
 	"Finalizing Runs", "Errors", "Warnings", "Model Register Succeeded", "Model Register Failed",
 	"Model Deploy Started", "Model Deploy Succeeded", "Gpu Utilization", "Cpu Memory Utilization",
 	"Gpu Memory Utilization", "Disk Used Megabytes",
+}
+
+// servingMetrics are the platform metrics of an Azure ML online endpoint
+// (Microsoft.MachineLearningServices/workspaces/onlineEndpoints), by their REST names.
+var servingMetrics = []string{
+	"RequestsPerMinute", "RequestLatency", "RequestLatency_P50", "RequestLatency_P90",
+	"RequestLatency_P95", "RequestLatency_P99", "ConnectionsActive", "NewConnectionsPerSecond",
+	"NetworkBytes", "DataCollectionEventsPerMinute", "DataCollectionErrorsPerMinute",
 }
 
 // counted are the metrics that count events; a minute without events exports no record.
@@ -66,6 +75,8 @@ func (g *generator) metricRecords(res *resource, h time.Time) []record {
 			"Transactions": func() float64 { return float64(1000 + r.IntN(9000)) },
 			"Ingress":      func() float64 { return float64(1e6 + r.IntN(9e6)) },
 		}, []string{"Transactions", "Ingress"})
+	case kindServing:
+		return g.servingMetricRecords(r, res, h)
 	}
 	w := res.ws
 	points := g.points
@@ -144,6 +155,50 @@ func (g *generator) nodesAt(c *cluster, t time.Time) int {
 		}
 	}
 	return g.nodes(c, h.Add(-time.Hour), g.slots-1)
+}
+
+// servingMetricRecords are the metrics of an online endpoint for hour h, one record a minute per
+// metric: traffic follows the working day, and the latency percentiles are ordered as
+// percentiles are.
+func (g *generator) servingMetricRecords(r *rand.Rand, res *resource, h time.Time) []record {
+	recs := make([]record, 0, maxPoints*len(servingMetrics))
+	for i := 0; i < maxPoints; i++ {
+		t := h.Add(time.Duration(i) * time.Minute)
+		day := float64(h.Hour()) + float64(i)/60
+		busy := 0.35 + 0.3*(1+math.Sin(2*math.Pi*(day-9)/24))
+		requests := math.Round(busy * float64(400+r.IntN(800)))
+		connections := math.Round(requests/20) + float64(r.IntN(5))
+		// Latency samples of the minute, in milliseconds, from which the percentiles are taken.
+		var latency metricPoint
+		samples := make([]float64, 0, 16)
+		for k := 0; k < 16; k++ {
+			v := math.Round((20+r.ExpFloat64()*busy*60)*10) / 10
+			samples = append(samples, v)
+			latency.add(v)
+		}
+		slices.Sort(samples)
+		dropped := 0.0
+		if r.IntN(20) == 0 {
+			dropped = float64(1 + r.IntN(3))
+		}
+		values := map[string]metricPoint{
+			"RequestsPerMinute":             single(requests),
+			"RequestLatency":                latency,
+			"RequestLatency_P50":            single(samples[7]),
+			"RequestLatency_P90":            single(samples[13]),
+			"RequestLatency_P95":            single(samples[14]),
+			"RequestLatency_P99":            single(samples[15]),
+			"ConnectionsActive":             single(connections),
+			"NewConnectionsPerSecond":       single(math.Round(connections/6*100) / 100),
+			"NetworkBytes":                  single(requests * float64(1800+r.IntN(400))),
+			"DataCollectionEventsPerMinute": single(requests),
+			"DataCollectionErrorsPerMinute": single(dropped),
+		}
+		for _, name := range servingMetrics {
+			recs = append(recs, g.metricRecord(r, t, name, values[name]))
+		}
+	}
+	return recs
 }
 
 func (g *generator) simpleMetrics(r *rand.Rand, h time.Time, value map[string]func() float64, names []string) []record {

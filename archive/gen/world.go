@@ -50,6 +50,7 @@ const (
 	kindWorkspace = iota
 	kindEndpoint
 	kindForeign
+	kindServing // an online endpoint that TargetBytes adds to a busy workspace
 )
 
 // resource is one resource that has blobs in the archive.
@@ -151,7 +152,12 @@ func (g *generator) guid(kind string, ids ...int64) string {
 		uint16(b>>48)&0x3fff|0x8000, b&0xffffffffffff)
 }
 
+// buildWorld creates the workspaces with g.clusters clusters each, the quirks' extra resources,
+// and g.endpoints online endpoints shared round-robin among the workspaces. Every cluster and
+// resource draws from streams keyed by its own indices, so growing the world leaves the existing
+// parts as they were.
 func (g *generator) buildWorld() {
+	g.workspaces, g.resources = nil, nil
 	subs := []string{g.guid("subscription", 0), g.guid("subscription", 1)}
 	for w := 0; w < g.o.Workspaces; w++ {
 		ws := &workspace{
@@ -167,7 +173,7 @@ func (g *generator) buildWorld() {
 		}
 		ws.id = strings.ToUpper(fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.MachineLearningServices/workspaces/%s", ws.sub, ws.rg, ws.name))
 		r := g.rng("workspace-clusters", int64(w))
-		for c := 0; c < g.o.ClustersPerWorkspace; c++ {
+		for c := 0; c < g.clusters; c++ {
 			name, vm := clusterSpec(w, c)
 			cl := &cluster{
 				ws:       ws,
@@ -200,6 +206,11 @@ func (g *generator) buildWorld() {
 			&resource{idx: len(g.resources) + 1, id: strings.ToUpper(fmt.Sprintf(
 				"/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Storage/storageAccounts/stmlartifacts%d", ws.sub, ws.rg, g.o.Seed%1000)),
 				kind: kindForeign})
+	}
+	for e := 0; e < g.endpoints && len(g.workspaces) > 0; e++ {
+		ws := g.workspaces[e%len(g.workspaces)]
+		name := fmt.Sprintf("EP-%s-%d", strings.ToUpper(modelNames[e/len(g.workspaces)%len(modelNames)]), e/len(g.workspaces))
+		g.resources = append(g.resources, &resource{idx: len(g.resources), id: ws.id + "/ONLINEENDPOINTS/" + name, kind: kindServing, ws: ws})
 	}
 }
 
@@ -300,14 +311,19 @@ var errorTexts = []string{
 // jobs lists the jobs submitted to workspace w in hour h.
 func (g *generator) jobs(w *workspace, h time.Time) []job {
 	r := g.rng("jobs", int64(w.idx), hourKey(h))
-	// People submit in the working day: the rate falls to 30 % at night.
-	busy := 0.3 + 0.35*(1+math.Sin(2*math.Pi*(float64(h.Hour())-9)/24))
-	n := int(g.jobRate*busy*(0.5+r.Float64()) + r.Float64())
+	n := g.jobCount(r, h)
 	jobs := make([]job, 0, n)
 	for i := 0; i < n; i++ {
 		jobs = append(jobs, g.newJob(r, w, h, hourKey(h)*1000+int64(i)))
 	}
 	return jobs
+}
+
+// jobCount draws the number of jobs submitted in hour h from r, the hour's stream of jobs.
+func (g *generator) jobCount(r *rand.Rand, h time.Time) int {
+	// People submit in the working day: the rate falls to 30 % at night.
+	busy := 0.3 + 0.35*(1+math.Sin(2*math.Pi*(float64(h.Hour())-9)/24))
+	return int(g.jobRate*busy*(0.5+r.Float64()) + r.Float64())
 }
 
 // newJob draws a job submitted to workspace w during hour h.

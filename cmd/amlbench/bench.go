@@ -128,21 +128,19 @@ func parseSize(s string) (int64, error) {
 
 // archiveInfo is what the benchmark knows of a generated archive.
 type archiveInfo struct {
-	Dir        string
-	Bytes      int64
-	Lines      int64
-	Containers map[string]int64 // bytes per container
+	Dir            string
+	Generator      int // gen.Version that wrote it
+	Options        gen.Options
+	Bytes          int64
+	Lines          int64
+	Containers     map[string]int64 // bytes per container
+	ContainerLines map[string]int64 // records per container
 }
 
-// generate writes (once) a clean synthetic archive of about size bytes over days days: 12
-// workspaces of 3 clusters, 24 hourly blobs each per container and day.
+// generate writes (once) a clean synthetic archive of size bytes (within 5 %) over days days:
+// 12 workspaces, 24 hourly blobs each per container and day, at least 3 clusters each, and
+// more clusters and online endpoints when the size asks for a busier account.
 func generate(dir string, seed, size int64, days int) (archiveInfo, error) {
-	info := archiveInfo{Dir: dir}
-	marker := filepath.Join(dir, ".complete.json")
-	if b, err := os.ReadFile(marker); err == nil && json.Unmarshal(b, &info) == nil {
-		info.Dir = dir
-		return info, nil
-	}
 	o := gen.Options{
 		Seed:                 seed,
 		Start:                time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
@@ -151,34 +149,62 @@ func generate(dir string, seed, size int64, days int) (archiveInfo, error) {
 		ClustersPerWorkspace: 3,
 		TargetBytes:          size,
 	}
+	info := archiveInfo{Dir: dir, Generator: gen.Version, Options: o}
+	marker := filepath.Join(dir, ".complete.json")
+	// An archive is reused only if the same generator wrote it from the same options.
+	var kept archiveInfo
+	if b, err := os.ReadFile(marker); err == nil && json.Unmarshal(b, &kept) == nil &&
+		kept.Generator == info.Generator && kept.Options.Start.Equal(o.Start) &&
+		kept.Options.Seed == o.Seed && kept.Options.Hours == o.Hours && kept.Options.TargetBytes == o.TargetBytes &&
+		kept.Options.Workspaces == o.Workspaces && kept.Options.ClustersPerWorkspace == o.ClustersPerWorkspace {
+		kept.Dir = dir
+		return kept, nil
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		return info, err
 	}
-	// The generator keeps the mix of a busy account and caps metrics at one record a minute
-	// per metric name, so the archive may fall short of size; the figures use its real size.
 	st, err := gen.WriteDir(o, dir)
 	if err != nil {
 		return info, fmt.Errorf("generate %s: %w", dir, err)
 	}
-	info.Bytes, info.Lines, info.Containers = st.Bytes, st.Records+st.BadLines, st.Containers
+	info.Bytes, info.Lines, info.Containers, info.ContainerLines = st.Bytes, st.Records+st.BadLines, st.Containers, st.ContainerRecords
 	b, _ := json.Marshal(info)
 	return info, os.WriteFile(marker, b, 0o644)
 }
 
-// mix is the share of the archive's bytes in metrics, cluster and node events, and job events.
-func (a archiveInfo) mix() (metrics, cluster, jobs float64) {
-	for c, n := range a.Containers {
-		share := float64(n) / float64(a.Bytes)
+// mixShares are the shares of metric records, cluster and node events, and job events in
+// counts per container (of lines or bytes), as the performance issue words the mix.
+func mixShares(counts map[string]int64) (metrics, cluster, jobs float64) {
+	var total int64
+	for _, n := range counts {
+		total += n
+	}
+	if total == 0 {
+		return 0, 0, 0
+	}
+	for c, n := range counts {
+		share := float64(n) / float64(total)
 		switch {
 		case strings.HasPrefix(c, "insights-metrics-"):
 			metrics += share
 		case strings.HasPrefix(c, "insights-logs-amlcomputecluster"):
 			cluster += share
-		case c == "insights-logs-amlcomputejobevent":
+		case c == "insights-logs-amlcomputejobevent", c == "insights-logs-amlrunstatuschangedevent":
 			jobs += share
 		}
 	}
 	return metrics, cluster, jobs
+}
+
+// describe sums up the archive against the size asked for: its real size, lines, and the mix
+// in lines (as the issue counts it) and in bytes.
+func (a archiveInfo) describe(asked int64) string {
+	lm, lc, lj := mixShares(a.ContainerLines)
+	bm, bc, bj := mixShares(a.Containers)
+	return fmt.Sprintf("%.1f MiB (%+.1f%% of %.0f MiB asked), %d lines, %d workspaces x %d hours; "+
+		"lines: %.1f%% metrics, %.1f%% cluster and node events, %.1f%% job events; bytes: %.0f%% / %.0f%% / %.0f%%",
+		float64(a.Bytes)/(1<<20), 100*(float64(a.Bytes)/float64(asked)-1), float64(asked)/(1<<20), a.Lines,
+		a.Options.Workspaces, a.Options.Hours, 100*lm, 100*lc, 100*lj, 100*bm, 100*bc, 100*bj)
 }
 
 // syncSummary is the part of amlmon's JSON summary line the benchmark reads.
@@ -248,9 +274,7 @@ func bench(ctx context.Context, o options, w io.Writer) error {
 		return err
 	}
 	mib := float64(ar.Bytes) / (1 << 20)
-	met, clu, job := ar.mix()
-	fmt.Fprintf(w, "archive: %.1f MiB, %d lines, %d workspaces x 24 hours; bytes: %.0f%% metrics, %.0f%% cluster and node events, %.0f%% job events\n\n",
-		mib, ar.Lines, 12, 100*met, 100*clu, 100*job)
+	fmt.Fprintf(w, "archive: %s\n\n", ar.describe(size))
 
 	var v verdicts
 	var ours, theirs []measurement
@@ -320,11 +344,12 @@ func bench(ctx context.Context, o options, w io.Writer) error {
 		if err != nil {
 			return err
 		}
+		fmt.Fprintf(w, "\n%dx archive: %s\n", o.Scale, big.describe(size*int64(o.Scale)))
 		m, _, err := amlmonSync(ctx, o, big.Dir, filepath.Join(runs, "big", "lake"))
 		if err != nil {
 			return err
 		}
-		report(w, fmt.Sprintf("\n%dx archive amlmon sync", o.Scale), m, big)
+		report(w, fmt.Sprintf("%dx archive amlmon sync", o.Scale), m, big)
 		growth := float64(m.MaxRSS)/float64(orss) - 1
 		v.check(math.Abs(growth) <= targetRSSGrowth && m.MaxRSS <= targetRSS,
 			"peak RSS of a %dx archive (%.0f MiB) %s, %+.1f%% of the 1x one (target within %.0f%%)",
@@ -346,6 +371,7 @@ func reportTiming(ctx context.Context, o options, w io.Writer, size int64) (time
 	if err != nil {
 		return 0, err
 	}
+	fmt.Fprintf(w, "\n%d-day archive: %s\n", o.ReportDays, ar.describe(size*int64(o.ReportDays)))
 	// The lake is kept between runs; a sync of an unchanged archive into it only lists.
 	lake := filepath.Join(o.Dir, fmt.Sprintf("lake-%dd-%s", o.ReportDays, o.Size))
 	if _, _, err := amlmonSync(ctx, o, ar.Dir, lake); err != nil {

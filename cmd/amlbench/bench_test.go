@@ -1,9 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/amlmon/amlmon/archive/gen"
 )
 
 func TestParseSize(t *testing.T) {
@@ -39,17 +45,73 @@ func TestMedianRatioPairsRuns(t *testing.T) {
 	}
 }
 
-func TestMix(t *testing.T) {
-	a := archiveInfo{Bytes: 100, Containers: map[string]int64{
-		"insights-metrics-pt1m":                    45,
-		"insights-logs-amlcomputeclusterevent":     30,
-		"insights-logs-amlcomputeclusternodeevent": 5,
-		"insights-logs-amlcomputejobevent":         19,
-		"insights-logs-modelschangeevent":          1,
-	}}
-	m, c, j := a.mix()
-	if m != 0.45 || c != 0.35 || j != 0.19 {
-		t.Errorf("mix = %v %v %v", m, c, j)
+func TestMixShares(t *testing.T) {
+	m, c, j := mixShares(map[string]int64{
+		"insights-metrics-pt1m":                    450,
+		"insights-logs-amlcomputeclusterevent":     300,
+		"insights-logs-amlcomputeclusternodeevent": 50,
+		"insights-logs-amlcomputejobevent":         150,
+		"insights-logs-amlrunstatuschangedevent":   40,
+		"insights-logs-modelschangeevent":          10,
+	})
+	if math.Abs(m-0.45) > 1e-9 || math.Abs(c-0.35) > 1e-9 || math.Abs(j-0.19) > 1e-9 {
+		t.Errorf("mixShares = %v %v %v, want 0.45 0.35 0.19", m, c, j)
+	}
+	if m, c, j := mixShares(nil); m != 0 || c != 0 || j != 0 {
+		t.Errorf("mixShares(nil) = %v %v %v", m, c, j)
+	}
+}
+
+// TestGenerateSizeAndMix generates a small archive of the benchmark's shape, then finds it
+// again instead of generating it anew.
+func TestGenerateSizeAndMix(t *testing.T) {
+	const size = 24 << 20
+	dir := filepath.Join(t.TempDir(), "archive")
+	a, err := generate(dir, 7, size, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Bytes < size*95/100 || a.Bytes > size*105/100 {
+		t.Errorf("archive of %d bytes, want %d ± 5 %%", a.Bytes, size)
+	}
+	m, c, j := mixShares(a.ContainerLines)
+	for _, s := range []struct{ got, want float64 }{{m, 0.45}, {c, 0.35}, {j, 0.20}} {
+		if math.Abs(s.got-s.want) > 0.03 {
+			t.Errorf("line mix %.3f %.3f %.3f, want 0.45 0.35 0.20 within 3 points", m, c, j)
+			break
+		}
+	}
+	line := a.describe(size)
+	for _, want := range []string{"12 workspaces x 24 hours", "lines: 4", "% of 24 MiB asked"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("describe = %q, want it to contain %q", line, want)
+		}
+	}
+	// A second call finds the archive by its marker; a changed one is generated anew.
+	marker := filepath.Join(dir, ".complete.json")
+	if err := os.WriteFile(filepath.Join(dir, "stray"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := generate(dir, 7, size, 1)
+	if err != nil || again.Bytes != a.Bytes || again.Lines != a.Lines {
+		t.Fatalf("second generate = %+v, %v; want the kept archive", again, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stray")); err != nil {
+		t.Errorf("the kept archive was regenerated: %v", err)
+	}
+	b, err := os.ReadFile(marker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(string(b), fmt.Sprintf(`"Generator":%d`, gen.Version), `"Generator":1`, 1)
+	if err := os.WriteFile(marker, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := generate(dir, 7, size, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stray")); !os.IsNotExist(err) {
+		t.Errorf("an archive of an older generator was kept (stray file: %v)", err)
 	}
 }
 

@@ -5,9 +5,11 @@
 //	amlbench [--size 600MiB] [--runs 3] [--dir .bench] [--amlmon bin/amlmon]
 //	         [--report-days 7] [--scale 4]
 //
-// The archive is synthetic and deterministic (archive/gen: 12 workspaces, 24 hourly blobs each,
-// about 45 % metric, 35 % cluster and node, 20 % job event bytes, no quirks) and kept in --dir
-// between runs. Each run alternates a fresh `amlmon sync` and the DuckDB baseline (one COPY …
+// The archive is synthetic and deterministic (archive/gen: --size within 5 %, 12 workspaces, 24
+// hourly blobs each per container, lines about 45 % metric records, 35 % cluster and node
+// events, 20 % job events, no quirks; a larger size means a busier account, with more clusters
+// and online endpoints) and kept in --dir between runs; the archive: line gives its real size
+// and mix. Each run alternates a fresh `amlmon sync` and the DuckDB baseline (one COPY …
 // read_json … TO parquet per container, through the same DuckDB driver amlmon uses), each in a
 // child process so that its peak RSS comes from the OS; the throughput ratio is the median of
 // the runs' ratios. It then times a second sync over the unchanged archive, the report of the
