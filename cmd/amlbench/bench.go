@@ -31,7 +31,10 @@ type options struct {
 	Seed       int64
 	ReportDays int
 	Scale      int
-	Baseline   bool // internal: run the DuckDB baseline in this process
+	Baseline   bool   // internal: run the DuckDB baseline in this process
+	Generate   string // internal: generate the archive of --gen-size and --gen-days into this folder
+	GenSize    int64
+	GenDays    int
 	Archive    string
 	Out        string
 }
@@ -47,7 +50,13 @@ func (o *options) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Baseline, "duckdb-baseline", false, "internal: convert --archive to --out with DuckDB and exit")
 	fs.StringVar(&o.Archive, "archive", "", "internal: the archive for --duckdb-baseline")
 	fs.StringVar(&o.Out, "out", "", "internal: the output folder for --duckdb-baseline")
+	fs.StringVar(&o.Generate, "generate", "", "internal: generate an archive into this folder and exit")
+	fs.Int64Var(&o.GenSize, "gen-size", 0, "internal: bytes for --generate")
+	fs.IntVar(&o.GenDays, "gen-days", 1, "internal: days for --generate")
 	_ = fs.MarkHidden("duckdb-baseline")
+	_ = fs.MarkHidden("generate")
+	_ = fs.MarkHidden("gen-size")
+	_ = fs.MarkHidden("gen-days")
 	_ = fs.MarkHidden("archive")
 	_ = fs.MarkHidden("out")
 }
@@ -64,9 +73,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var err error
-	if o.Baseline {
+	switch {
+	case o.Baseline:
 		err = baseline(ctx, o.Archive, o.Out)
-	} else {
+	case o.Generate != "":
+		_, err = generate(o.Generate, o.Seed, o.GenSize, o.GenDays)
+	default:
 		err = bench(ctx, o, stdout)
 	}
 	if err != nil {
@@ -141,6 +153,45 @@ type archiveInfo struct {
 // 12 workspaces, 24 hourly blobs each per container and day, at least 3 clusters each, and
 // more clusters and online endpoints when the size asks for a busier account.
 func generate(dir string, seed, size int64, days int) (archiveInfo, error) {
+	info, ok := keptArchive(dir, seed, size, days)
+	if ok {
+		return info, nil
+	}
+	o := info.Options
+	if err := os.RemoveAll(dir); err != nil {
+		return info, err
+	}
+	st, err := gen.WriteDir(o, dir)
+	if err != nil {
+		return info, fmt.Errorf("generate %s: %w", dir, err)
+	}
+	info.Bytes, info.Lines, info.Containers, info.ContainerLines = st.Bytes, st.Records+st.BadLines, st.Containers, st.ContainerRecords
+	b, _ := json.Marshal(info)
+	return info, os.WriteFile(filepath.Join(dir, ".complete.json"), b, 0o644)
+}
+
+// generateApart is generate in a child process. Linux hands a process's peak RSS on to the
+// program it executes, so a child started after the benchmark itself generated gigabytes
+// would report the generator's peak as its own; the benchmark stays small instead.
+func generateApart(ctx context.Context, self, dir string, seed, size int64, days int) (archiveInfo, error) {
+	if info, ok := keptArchive(dir, seed, size, days); ok {
+		return info, nil
+	}
+	cmd := exec.CommandContext(ctx, self, "--generate", dir, "--seed", strconv.FormatInt(seed, 10),
+		"--gen-size", strconv.FormatInt(size, 10), "--gen-days", strconv.Itoa(days))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return archiveInfo{}, fmt.Errorf("generate %s: %w\n%s", dir, err, tail(string(out), 2000))
+	}
+	info, ok := keptArchive(dir, seed, size, days)
+	if !ok {
+		return info, fmt.Errorf("generate %s: no complete archive afterwards", dir)
+	}
+	return info, nil
+}
+
+// keptArchive returns the archive in dir when the same generator wrote it from the same
+// options, and otherwise the description of the archive to write.
+func keptArchive(dir string, seed, size int64, days int) (archiveInfo, bool) {
 	o := gen.Options{
 		Seed:                 seed,
 		Start:                time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
@@ -158,18 +209,9 @@ func generate(dir string, seed, size int64, days int) (archiveInfo, error) {
 		kept.Options.Seed == o.Seed && kept.Options.Hours == o.Hours && kept.Options.TargetBytes == o.TargetBytes &&
 		kept.Options.Workspaces == o.Workspaces && kept.Options.ClustersPerWorkspace == o.ClustersPerWorkspace {
 		kept.Dir = dir
-		return kept, nil
+		return kept, true
 	}
-	if err := os.RemoveAll(dir); err != nil {
-		return info, err
-	}
-	st, err := gen.WriteDir(o, dir)
-	if err != nil {
-		return info, fmt.Errorf("generate %s: %w", dir, err)
-	}
-	info.Bytes, info.Lines, info.Containers, info.ContainerLines = st.Bytes, st.Records+st.BadLines, st.Containers, st.ContainerRecords
-	b, _ := json.Marshal(info)
-	return info, os.WriteFile(marker, b, 0o644)
+	return info, false
 }
 
 // mixShares are the shares of metric records, cluster and node events, and job events in
@@ -269,7 +311,7 @@ func bench(ctx context.Context, o options, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "amlbench: %s archive, %d runs, %s, %d CPUs\n", o.Size, o.Runs, o.Dir, runtime.NumCPU())
-	ar, err := generate(filepath.Join(o.Dir, "archive-"+o.Size), o.Seed, size, 1)
+	ar, err := generateApart(ctx, self, filepath.Join(o.Dir, "archive-"+o.Size), o.Seed, size, 1)
 	if err != nil {
 		return err
 	}
@@ -340,7 +382,7 @@ func bench(ctx context.Context, o options, w io.Writer) error {
 		v.check(d < targetReport, "report for one day of a %d-day lake in %s (target < %s)", o.ReportDays, d.Round(time.Millisecond), targetReport)
 	}
 	if o.Scale > 1 {
-		big, err := generate(filepath.Join(o.Dir, fmt.Sprintf("archive-%dx%s", o.Scale, o.Size)), o.Seed, size*int64(o.Scale), 1)
+		big, err := generateApart(ctx, self, filepath.Join(o.Dir, fmt.Sprintf("archive-%dx%s", o.Scale, o.Size)), o.Seed, size*int64(o.Scale), 1)
 		if err != nil {
 			return err
 		}
@@ -367,7 +409,11 @@ func bench(ctx context.Context, o options, w io.Writer) error {
 // reportTiming builds (or completes) a lake of ReportDays days of size bytes each and times
 // the report of its last day.
 func reportTiming(ctx context.Context, o options, w io.Writer, size int64) (time.Duration, error) {
-	ar, err := generate(filepath.Join(o.Dir, fmt.Sprintf("archive-%dd-%s", o.ReportDays, o.Size)), o.Seed, size*int64(o.ReportDays), o.ReportDays)
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	ar, err := generateApart(ctx, self, filepath.Join(o.Dir, fmt.Sprintf("archive-%dd-%s", o.ReportDays, o.Size)), o.Seed, size*int64(o.ReportDays), o.ReportDays)
 	if err != nil {
 		return 0, err
 	}
