@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"sort"
@@ -137,28 +140,58 @@ func (l *Lake) dropRows(k manifestKey, ch *keyChange, batch map[string]amlmon.Bl
 		if len(owners) == 0 {
 			continue
 		}
-		f, err := l.rewrite(rel, leaving[rel])
-		if err != nil {
+		var f *partFile
+		if present, err := l.exists(rel); err != nil {
 			return err
+		} else if present {
+			if f, err = l.rewrite(rel, leaving[rel]); err != nil {
+				return err
+			}
+		} else {
+			// Deleted from the lake by hand: the rows the other blobs had in it are gone
+			// already, and their entries stop naming it.
+			l.opts.Logger.Warn("a lake file the manifest names is missing; its rows are lost until their blobs are read again",
+				"file", rel, "blobs", owners)
 		}
-		ch.files = append(ch.files, f)
 		for _, b := range owners {
 			e := all[b]
 			e.Segments = slices.Clone(e.Segments)
 			for i := range e.Segments {
-				files := slices.Clone(e.Segments[i].Files)
-				for j := range files {
-					if files[j] == rel {
-						files[j] = f.rel
+				var files []string
+				for _, name := range e.Segments[i].Files {
+					switch {
+					case name != rel:
+						files = append(files, name)
+					case f != nil:
+						files = append(files, f.rel)
 					}
 				}
 				sort.Strings(files)
-				e.Segments[i].Files = files
+				e.Segments[i].Files = append([]string{}, files...)
 			}
 			all[b], batch[b] = e, e
 		}
+		if f != nil {
+			ch.files = append(ch.files, f)
+		}
 	}
 	return nil
+}
+
+// exists reports whether the lake file rel exists.
+func (l *Lake) exists(rel string) (bool, error) {
+	p, err := l.lakePath(rel)
+	if err != nil {
+		return false, err
+	}
+	_, err = os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("stat %s: %w", p, err)
+	}
+	return true, nil
 }
 
 func refersTo(e amlmon.BlobEntry, rel string) bool {

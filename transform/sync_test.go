@@ -576,3 +576,30 @@ func TestSyncSharedFiles(t *testing.T) {
 		}
 	}
 }
+
+// A shared file deleted from the lake by hand does not stop the replacement of one of its
+// blobs: the others' entries stop naming it.
+func TestSyncSharedFileMissing(t *testing.T) {
+	dir := t.TempDir()
+	store := newStore()
+	store.put(jobContainer, hour13, sealedAt, jobLine(hour13, "a1", "JobSubmitted"))
+	store.put(jobContainer, hour23, sealedAt, jobLine(hour23, "b1", "JobSubmitted"))
+	syncLake(t, dir, store, Options{})
+	shared := entryFor(t, dir, jobContainer, hour23).Segments[0].Files
+	if len(shared) != 1 {
+		t.Fatalf("files of the second blob = %q", shared)
+	}
+	if err := os.Remove(filepath.Join(dir, filepath.FromSlash(shared[0]))); err != nil {
+		t.Fatal(err)
+	}
+	store.put(jobContainer, hour13, sealedAt.Add(time.Hour), jobLine(hour13, "a2", "JobSucceeded"))
+	if st, _ := syncLake(t, dir, store, Options{}); st.Replaced != 1 {
+		t.Fatalf("sync = %+v", st)
+	}
+	if got := rows(t, openDB(t), "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")); !slices.Equal(got, []string{"a2"}) {
+		t.Errorf("rows = %q", got)
+	}
+	if e := entryFor(t, dir, jobContainer, hour23); len(e.Segments) != 1 || len(e.Segments[0].Files) != 0 {
+		t.Errorf("entry of the blob whose file is gone = %+v", e)
+	}
+}
