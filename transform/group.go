@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"path"
 	"slices"
 	"time"
@@ -72,6 +73,11 @@ type blobSink struct {
 func (s *blobSink) write(t amlmon.Table, date time.Time, rec arrow.Record) error {
 	if s.own != nil {
 		return s.own.write(t, date, rec)
+	}
+	// Refused now, as a file of its own would refuse it: once held rows are written to the
+	// group's files, any failure is the lake's.
+	if err := checkName(t.Name); err != nil {
+		return fmt.Errorf("table %q: %w", t.Name, err)
 	}
 	rec.Retain()
 	s.held = append(s.held, heldBatch{t, date, rec})
