@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -36,6 +37,22 @@ func errAt(b []byte, i int, what string) *jsonError {
 // plainString reports a byte that can stand in a JSON string as it is.
 func plainString(c byte) bool { return c-0x20 < 0x60 && c != '"' && c != '\\' }
 
+// plainWord reports whether all eight bytes of w are plainString bytes: none is a quote, a
+// backslash, a control character or outside ASCII. Strings are most of a record's bytes, and
+// testing them a word at a time is what keeps the scan ahead of the rest of the decoder.
+func plainWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote := w ^ (ones * '"')
+	backslash := w ^ (ones * '\\')
+	// (x - ones) &^ x has the high bit of a byte set where x has a zero byte (and, past the
+	// first one, maybe elsewhere: only whether there is any counts here); with 0x20 for one,
+	// where a byte is below 0x20.
+	special := (quote - ones) &^ quote
+	special |= (backslash - ones) &^ backslash
+	special |= (w - ones*0x20) &^ w
+	return (special|w)&highs == 0
+}
+
 // isSpace reports JSON insignificant whitespace.
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -51,6 +68,9 @@ func skipSpace(b []byte, i int) int {
 func scanString(b []byte, i int) (end int, escaped bool, err *jsonError) {
 	j := i + 1
 	for {
+		for j+8 <= len(b) && plainWord(binary.LittleEndian.Uint64(b[j:])) {
+			j += 8
+		}
 		for j < len(b) && plainString(b[j]) {
 			j++
 		}
