@@ -603,3 +603,40 @@ func TestSyncSharedFileMissing(t *testing.T) {
 		t.Errorf("entry of the blob whose file is gone = %+v", e)
 	}
 }
+
+// A blob larger than ownFileBytes is written to files of its own as it is read, beside the
+// group's shared files; replacing a small blob of its group leaves them alone.
+func TestSyncLargeBlobOwnFiles(t *testing.T) {
+	dir := t.TempDir()
+	store := newStore()
+	var big strings.Builder
+	n := 0
+	for big.Len() <= ownFileBytes {
+		big.WriteString(jobLine(hour13.Add(time.Duration(n)*time.Second), fmt.Sprintf("big-%d", n), "JobSubmitted"))
+		n++
+	}
+	store.put(jobContainer, hour13, sealedAt, big.String())
+	store.put(jobContainer, hour23, sealedAt, jobLine(hour23, "small-1", "JobSubmitted"))
+	syncLake(t, dir, store, Options{})
+	bigEntry, small := entryFor(t, dir, jobContainer, hour13), entryFor(t, dir, jobContainer, hour23)
+	if len(bigEntry.Segments) != 1 || len(small.Segments) != 1 {
+		t.Fatalf("entries: %+v / %+v", bigEntry.Segments, small.Segments)
+	}
+	own := bigEntry.Segments[0].Files
+	if len(own) != 1 || !strings.HasSuffix(own[0], "/"+bigEntry.Segments[0].ID+".parquet") || slices.Equal(own, small.Segments[0].Files) {
+		t.Errorf("files of the large blob %q, of the small one %q: want the large one's own, named after its segment", own, small.Segments[0].Files)
+	}
+	db := openDB(t)
+	if got := rows(t, db, "SELECT count(*), count(DISTINCT JobId) FROM "+tableSQL(dir, "AmlComputeJobEvent")); !slices.Equal(got, []string{fmt.Sprintf("%d|%d", n+1, n+1)}) {
+		t.Errorf("rows = %q, want %d", got, n+1)
+	}
+
+	store.put(jobContainer, hour23, sealedAt.Add(time.Hour), jobLine(hour23, "small-2", "JobSubmitted"))
+	syncLake(t, dir, store, Options{})
+	if e := entryFor(t, dir, jobContainer, hour13); !slices.Equal(e.Segments[0].Files, own) {
+		t.Errorf("the large blob's files changed to %q", e.Segments[0].Files)
+	}
+	if got := rows(t, db, "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")+" WHERE JobId LIKE 'small%'"); !slices.Equal(got, []string{"small-2"}) {
+		t.Errorf("small rows = %q", got)
+	}
+}
