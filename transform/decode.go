@@ -466,6 +466,9 @@ func (d *decoder) readLines(ctx context.Context) error {
 					rd.advance(len(line))
 					d.consumed = rd.off
 				}
+			} else if d.opts.sealed {
+				// Nothing will follow a byte-order mark that is all a sealed blob holds.
+				d.consumed = rd.off
 			}
 			if err := ctx.Err(); err != nil {
 				return err

@@ -221,6 +221,15 @@ func TestDecode(t *testing.T) {
 			want: []row{{"JobId": "a"}},
 		},
 		{
+			name: "a BOM alone, unsealed, is left", container: job, consumed: 0,
+			in: "\xEF\xBB\xBF",
+		},
+		{
+			name: "a BOM alone, sealed, is consumed", container: job, consumed: -1,
+			opts: decodeOptions{sealed: true},
+			in:   "\xEF\xBB\xBF",
+		},
+		{
 			name: "the head of a wrapper, unsealed, is left", container: job, consumed: 0,
 			in: "\xEF\xBB\xBF{\n  \"rec",
 		},
