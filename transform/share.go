@@ -107,8 +107,8 @@ func (l *Lake) prepareCommit(batch []*converted) ([]*keyChange, error) {
 
 // dropRows makes the old files of replaced blobs obsolete: a file no other blob has rows in is
 // removed after the commit, any other is rewritten without the leaving rows, and the entries
-// of the blobs that stay in it name the new file.
-func (l *Lake) dropRows(k manifestKey, ch *keyChange, batch map[string]amlmon.BlobEntry, leaving map[string]map[string]bool) error {
+// of the blobs that stay in it name the new file (and join changed, the entries to commit).
+func (l *Lake) dropRows(k manifestKey, ch *keyChange, changed map[string]amlmon.BlobEntry, leaving map[string]map[string]bool) error {
 	ch.Obsolete = []string{}
 	if len(leaving) == 0 {
 		return nil
@@ -122,7 +122,7 @@ func (l *Lake) dropRows(k manifestKey, ch *keyChange, batch map[string]amlmon.Bl
 	if err != nil {
 		return err
 	}
-	for b, e := range batch {
+	for b, e := range changed {
 		all[b] = e
 	}
 	for _, rel := range sortedKeysOf(leaving) {
@@ -169,7 +169,7 @@ func (l *Lake) dropRows(k manifestKey, ch *keyChange, batch map[string]amlmon.Bl
 				sort.Strings(files)
 				e.Segments[i].Files = append([]string{}, files...)
 			}
-			all[b], batch[b] = e, e
+			all[b], changed[b] = e, e
 		}
 		if f != nil {
 			ch.files = append(ch.files, f)
