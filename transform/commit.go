@@ -34,7 +34,7 @@ type converted struct {
 	entry amlmon.BlobEntry // as read; the commit completes it from the manifest of the day
 	seg   string
 	files []*partFile
-	held  []heldBatch // rows not yet written: syncGroup adds them to the group's files
+	held  heldBatches // rows not yet written: syncGroup adds them to the group's files
 }
 
 // addFile records that f holds rows of the blob's new segment.
@@ -46,13 +46,6 @@ func (c *converted) addFile(f *partFile) {
 			sort.Strings(s.Files)
 		}
 	}
-}
-
-func (c *converted) releaseHeld() {
-	for _, h := range c.held {
-		h.rec.Release()
-	}
-	c.held = nil
 }
 
 // commitBatch collects the converted blobs of whole groups until a batch is due.

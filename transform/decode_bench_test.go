@@ -97,7 +97,7 @@ func BenchmarkConvert(b *testing.B) {
 							b.Fatal(err)
 						}
 					}
-					sink.release()
+					sink.held.release()
 				}
 				files, err := shared.finish("bench")
 				if err != nil || len(files) != 1 {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"time"
 
@@ -63,11 +62,22 @@ type heldBatch struct {
 	rec   arrow.Record
 }
 
+// heldBatches are the batches of one blob's read.
+type heldBatches []heldBatch
+
+// release drops the batches.
+func (h *heldBatches) release() {
+	for _, b := range *h {
+		b.rec.Release()
+	}
+	*h = nil
+}
+
 // blobSink is the batchSink of one blob's read: it holds the batches of a small range and
 // writes those of a large one to files of the segment's own.
 type blobSink struct {
 	own  *segmentWriter // nil: batches are held
-	held []heldBatch
+	held heldBatches
 }
 
 func (s *blobSink) write(t amlmon.Table, date time.Time, rec arrow.Record) error {
@@ -82,14 +92,6 @@ func (s *blobSink) write(t amlmon.Table, date time.Time, rec arrow.Record) error
 	rec.Retain()
 	s.held = append(s.held, heldBatch{t, date, rec})
 	return nil
-}
-
-// release drops the held batches.
-func (s *blobSink) release() {
-	for _, h := range s.held {
-		h.rec.Release()
-	}
-	s.held = nil
 }
 
 // syncGroup converts the blobs of a group one after the other and hands those with something
@@ -116,12 +118,11 @@ func (l *Lake) syncGroup(ctx context.Context, g *group, t *tally, cb *commitBatc
 				err = fatal(werr)
 				break
 			}
-			dir := path.Join(h.table.Name, "date="+h.date.UTC().Format(amlmon.DateLayout))
-			if !slices.Contains(dirs[c], dir) {
+			if dir := partition(h.table, h.date); !slices.Contains(dirs[c], dir) {
 				dirs[c] = append(dirs[c], dir)
 			}
 		}
-		c.releaseHeld()
+		c.held.release()
 		if err != nil {
 			break
 		}

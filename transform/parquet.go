@@ -80,7 +80,12 @@ func newSegmentWriter(l *Lake) *segmentWriter {
 }
 
 func (s *segmentWriter) write(t amlmon.Table, date time.Time, rec arrow.Record) error {
-	return s.writeDir(t, path.Join(t.Name, "date="+date.UTC().Format(amlmon.DateLayout)), rec)
+	return s.writeDir(t, partition(t, date), rec)
+}
+
+// partition is the folder of table t's rows of date, relative to the lake.
+func partition(t amlmon.Table, date time.Time) string {
+	return path.Join(t.Name, "date="+date.UTC().Format(amlmon.DateLayout))
 }
 
 // writeDir writes rec to the file of partition dir.

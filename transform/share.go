@@ -211,9 +211,10 @@ func (l *Lake) rewrite(rel string, drop map[string]bool) (*partFile, error) {
 		return nil, err
 	}
 	dir := path.Dir(rel)
-	table, ok := amlmon.TableNamed(strings.SplitN(rel, "/", 2)[0])
+	tableName, _, _ := strings.Cut(rel, "/")
+	table, ok := amlmon.TableNamed(tableName)
 	if !ok {
-		table = amlmon.LogTable(strings.SplitN(rel, "/", 2)[0])
+		table = amlmon.LogTable(tableName)
 	}
 	h := sha256.New()
 	h.Write([]byte(path.Base(rel)))

@@ -257,7 +257,7 @@ func (l *Lake) convertBlob(ctx context.Context, b Blob, open Opener, d *Done) (*
 		res, err = decode(ctx, b, p.start, tr, decodeOptions{batchRows: l.opts.BatchRows, sealed: p.sealed, mem: l.mem}, &sink)
 		rc.Close()
 		if err != nil {
-			sink.release()
+			sink.held.release()
 			if sink.own != nil {
 				sink.own.abort()
 				if sink.own.err != nil {
@@ -272,7 +272,7 @@ func (l *Lake) convertBlob(ctx context.Context, b Blob, open Opener, d *Done) (*
 			}
 		}
 		if fp, err = l.fingerprintAfter(ctx, tr, open, res.consumed); err != nil {
-			sink.release()
+			sink.held.release()
 			removeTemps(files)
 			return nil, fmt.Errorf("fingerprint: %w", err)
 		}
