@@ -1,6 +1,3 @@
-// Package transform converts archived blobs into the Parquet lake that package amlmon
-// describes: JSON lines are decoded into typed Arrow batches, written as zstd Parquet files, and
-// recorded in a manifest so that every run reads only what is new.
 package transform
 
 import (
