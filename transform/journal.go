@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/amlmon/amlmon"
 )
@@ -24,39 +23,24 @@ type pending struct {
 	Entries   []amlmon.BlobEntry `json:"entries"`  // as the committed manifest file holds them
 	New       []string           `json:"new"`      // relative to the lake, slash-separated
 	Obsolete  []string           `json:"obsolete"` // relative to the lake, slash-separated
-
-	// Earlier versions committed blob by blob and wrote, instead of Date and Entries, the
-	// segment whose presence in the blob's entry says that the commit happened. A lake they
-	// left half committed is recovered by that rule.
-	Segment string    `json:"segment,omitempty"`
-	Blob    string    `json:"blob,omitempty"`
-	Hour    time.Time `json:"hour,omitzero"`
 }
 
 // committed reports whether the manifest holds what p commits.
 func (p pending) committed(m *manifest) (bool, error) {
-	switch {
-	case p.Segment != "":
-		return m.refers(p.Container, p.Hour, p.Blob, p.Segment)
-	case p.Date == "" || len(p.Entries) == 0:
+	if p.Date == "" || len(p.Entries) == 0 {
 		// Guessing either way could delete rows the manifest names.
-		return false, errors.New("an entry names neither the manifest file and entries it commits nor a segment")
+		return false, errors.New("an entry names no manifest file and entries it commits")
 	}
 	return m.holds(manifestKey{container: p.Container, date: p.Date}, p.Entries)
 }
 
-// readJournal reads a journal file: the entries of one commit, or the single segment that the
-// earliest versions wrote.
+// readJournal reads a journal file: the entries of one commit.
 func readJournal(data []byte) ([]pending, error) {
 	var changes []pending
-	if err := json.Unmarshal(data, &changes); err == nil {
-		return changes, nil
-	}
-	var p pending
-	if err := json.Unmarshal(data, &p); err != nil {
+	if err := json.Unmarshal(data, &changes); err != nil {
 		return nil, err
 	}
-	return []pending{p}, nil
+	return changes, nil
 }
 
 // journalName is the journal's file in the pending folder: commits run one at a time.

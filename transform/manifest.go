@@ -93,20 +93,6 @@ func (m *manifest) get(container string, hour time.Time, blob string) (amlmon.Bl
 	return e, ok, nil
 }
 
-// refers reports whether the committed entry of a blob includes the segment.
-func (m *manifest) refers(container string, hour time.Time, blob, seg string) (bool, error) {
-	e, ok, err := m.get(container, hour, blob)
-	if err != nil || !ok {
-		return false, err
-	}
-	for _, s := range e.Segments {
-		if s.ID == seg {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // entries returns a copy of the entries of one manifest file, by blob name.
 func (m *manifest) entries(k manifestKey) (map[string]amlmon.BlobEntry, error) {
 	m.mu.Lock()
