@@ -20,33 +20,6 @@ const (
 	UnrecognisedView = "_Unrecognised" // listed blobs whose names are not archive paths
 )
 
-// blobColumns are the manifest fields the _Blobs view exposes, typed; segments stay in the
-// JSON because nothing reports on them.
-func blobColumns() []amlmon.Column {
-	return []amlmon.Column{
-		{Name: "container", Type: amlmon.String},
-		{Name: "blob", Type: amlmon.String},
-		{Name: "resource_id", Type: amlmon.String},
-		{Name: "hour", Type: amlmon.Timestamp},
-		{Name: "size", Type: amlmon.Int64},
-		{Name: "etag", Type: amlmon.String},
-		{Name: "modified", Type: amlmon.Timestamp},
-		{Name: "consumed", Type: amlmon.Int64},
-		{Name: "records", Type: amlmon.Int64},
-		{Name: "rejected", Type: amlmon.Int64},
-		{Name: "warnings", Type: amlmon.Int64},
-		{Name: "first_error", Type: amlmon.String},
-	}
-}
-
-func unrecognisedColumns() []amlmon.Column {
-	return []amlmon.Column{
-		{Name: "container", Type: amlmon.String},
-		{Name: "blob", Type: amlmon.String},
-		{Name: "reason", Type: amlmon.String},
-	}
-}
-
 // Option changes what Open reads.
 type Option func(*openConfig)
 
@@ -132,7 +105,7 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 		return fmt.Errorf("set time zone: %w", err)
 	}
 	var tables []amlmon.Table
-	tables = append(tables, amlmon.Tables...)
+	tables = append(tables, amlmon.Tables()...)
 	// A lake that does not exist is more likely a wrong path than a lake with no data yet.
 	entries, err := os.ReadDir(lake)
 	if os.IsNotExist(err) {
@@ -201,7 +174,7 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 	if err != nil {
 		return err
 	}
-	if err := db.createJSONView(ctx, BlobsView, blobs, blobColumns(), true); err != nil {
+	if err := db.createJSONView(ctx, BlobsView, blobs, amlmon.BlobColumns(), true); err != nil {
 		return err
 	}
 	var unrecognised []string
@@ -210,7 +183,7 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 	} else if !os.IsNotExist(err) {
 		return fmt.Errorf("read %s: %w", amlmon.UnrecognisedFile(lake), err)
 	}
-	return db.createJSONView(ctx, UnrecognisedView, unrecognised, unrecognisedColumns(), false)
+	return db.createJSONView(ctx, UnrecognisedView, unrecognised, amlmon.UnrecognisedColumns(), false)
 }
 
 // partitionGlobs returns the globs reading the files matching name in the date= folders of

@@ -131,7 +131,7 @@ var fromView = regexp.MustCompile(`(?s)FROM\s+(/\*table\*/|[A-Za-z_]+)\s+(?:WHER
 // scope of its view only, and says so with a condition on date that DuckDB can prune with.
 func TestQueriesFilterOnPartitions(t *testing.T) {
 	views := map[string]bool{BlobsView: true, "/*table*/": true}
-	for _, tb := range amlmon.Tables {
+	for _, tb := range amlmon.Tables() {
 		views[tb.Name] = true
 	}
 	entries, err := sqlFiles.ReadDir("sql")

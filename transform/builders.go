@@ -80,6 +80,7 @@ const (
 	roleCategory
 	roleProperties
 	roleExtra
+	roleIdentity
 	roleSourceBlob
 	roleSourceOffset
 	roleBlobHour // Rejects only
@@ -90,14 +91,18 @@ const (
 
 // column is one lake column as the decoder fills it.
 type column struct {
-	role role
-	typ  amlmon.ColumnType
-	std  int
+	role     role
+	typ      amlmon.ColumnType
+	std      int
+	fallback int // the standard field read when a typed column has no value, or -1
 }
 
 // columnOf says where the values of a column come from, by its name.
 func columnOf(c amlmon.Column, rejects bool) column {
-	col := column{typ: c.Type, std: -1}
+	col := column{typ: c.Type, std: -1, fallback: -1}
+	if c.Fallback != "" {
+		col.fallback = stdIndex(appendLower(nil, []byte(c.Fallback)))
+	}
 	switch c.Name {
 	case "TimeGenerated":
 		col.role = roleTime
@@ -117,6 +122,8 @@ func columnOf(c amlmon.Column, rejects bool) column {
 		col.role = roleProperties
 	case "Extra":
 		col.role = roleExtra
+	case "Identity":
+		col.role = roleIdentity
 	case "_SourceBlob":
 		col.role = roleSourceBlob
 	case "_SourceOffset":
@@ -151,23 +158,31 @@ const maxOpenBatches = 64
 // tableInfo is what a decode knows of one table: its schema, where each column comes from,
 // and its open batches by date.
 type tableInfo struct {
-	table     amlmon.Table
-	schema    *arrow.Schema
-	cols      []column
-	typed     map[string]int // lower-cased field name → column index, for roleTyped columns
-	eventType int            // the EventType column that falls back to OperationName, or -1
-	batches   map[int64]*batch
-	last      *batch // the batch of the previous record, which the next one usually shares
+	table  amlmon.Table
+	schema *arrow.Schema
+	cols   []column
+	typed  map[string]int // lower-cased field name → column index, for roleTyped columns
+	// category is the Category of a record that names none: the category of the blob's
+	// container when it lands here, else the table's first.
+	category string
+	// identity: the table has an Identity column, so identity is not part of Extra.
+	identity bool
+	// metrics: Extra holds what is not a column of the metric (AzureMetrics).
+	metrics bool
+	batches map[int64]*batch
+	last    *batch // the batch of the previous record, which the next one usually shares
 }
 
-func newTableInfo(t amlmon.Table) *tableInfo {
+func newTableInfo(t amlmon.Table, containerCategory string) *tableInfo {
 	ti := &tableInfo{
-		table:     t,
-		schema:    arrowSchema(t),
-		cols:      make([]column, len(t.Columns)),
-		typed:     make(map[string]int),
-		eventType: -1,
-		batches:   make(map[int64]*batch),
+		table:    t,
+		schema:   arrowSchema(t),
+		cols:     make([]column, len(t.Columns)),
+		typed:    make(map[string]int),
+		category: t.Name,
+		identity: t.HasIdentity(),
+		metrics:  t.Name == amlmon.AzureMetrics,
+		batches:  make(map[int64]*batch),
 	}
 	rejects := t.Name == amlmon.Rejects
 	for i, c := range t.Columns {
@@ -176,10 +191,11 @@ func newTableInfo(t amlmon.Table) *tableInfo {
 			ti.typed[string(appendLower(nil, []byte(c.Name)))] = i
 		}
 	}
-	if t.Name == "AmlComputeJobEvent" {
-		if i, ok := ti.typed["eventtype"]; ok {
-			ti.eventType = i
-		}
+	if len(t.Categories) > 0 {
+		ti.category = t.Categories[0]
+	}
+	if c, spelling, ok := amlmon.TableOf(containerCategory); ok && c.Name == t.Name {
+		ti.category = spelling
 	}
 	return ti
 }

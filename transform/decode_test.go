@@ -31,6 +31,7 @@ func testBlob(container string) Blob {
 		Hour:       time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC),
 		ResourceID: testRID,
 		Metrics:    strings.HasPrefix(container, "insights-metrics-"),
+		Category:   testCategory(container),
 		Append:     true,
 	}
 }
@@ -302,14 +303,14 @@ func TestDecode(t *testing.T) {
 			want: []row{{"ResourceId": testRID, "SubscriptionId": "SUB1", "ResourceGroup": "RG1", "Resource": "WS1"}},
 		},
 		{
-			name: "Extra keeps identity and non-standard fields", container: job, consumed: -1, records: 1,
+			name: "Identity holds identity, Extra the non-standard fields", container: job, consumed: -1, records: 1,
 			in: `{"time":"2026-11-25T13:00:00Z","category":"AmlComputeJobEvent","identity":{"claims":{"a":"b"}},"location":"westeurope",` +
 				`"callerIpAddress":"10.0.0.1","correlationId":"c-1","resultType":"Failed","resultSignature":"500","resultDescription":"boom",` +
 				`"operationVersion":"1.0","custom":[1,"x"],"na\u006De":"v"}`,
 			want: []row{{
 				"Location": "westeurope", "CallerIpAddress": "10.0.0.1", "CorrelationId": "c-1", "ResultType": "Failed",
 				"ResultSignature": "500", "ResultDescription": "boom", "OperationVersion": "1.0", "Properties": nil,
-				"Extra": `{"identity":{"claims":{"a":"b"}},"custom":[1,"x"],"na\u006De":"v"}`,
+				"Identity": `{"claims":{"a":"b"}}`, "Extra": `{"custom":[1,"x"],"na\u006De":"v"}`,
 			}},
 		},
 		{
@@ -373,18 +374,20 @@ func TestDecode(t *testing.T) {
 			want: []row{
 				{"_table": "AmlComputeClusterEvent", "Category": "amlcomputeclusterevent", "ClusterName": "c"},
 				{"_table": "AmlComputeJobEvent", "Category": "AmlComputeJobEvent", "JobId": "z"},
+				{"_table": "AmlModelsEvent", "Category": "ModelsChangeEvent", "Properties": `{"JobId":"x"}`, "Identity": nil},
 				{"_table": "Category____etc_passwd", "Category": "../etc passwd", "Properties": `{"JobId":"y"}`},
 				{"_table": "Foo_Bar", "Category": "Foo-Bar", "Properties": `{"JobId":"f"}`},
-				{"_table": "ModelsChangeEvent", "Category": "ModelsChangeEvent", "Properties": `{"JobId":"x"}`},
 			},
 		},
 		{
-			name: "a category that names a table of no category", container: "insights-logs-rejects", consumed: -1, records: 2,
+			name: "a category that names a table of no category", container: "insights-logs-rejects", consumed: -1, records: 3,
 			in: `{"time":"2026-11-25T13:00:00Z","category":"Rejects"}` + "\n" +
-				`{"time":"2026-11-25T13:00:00Z","category":"azuremetrics"}` + "\n",
+				`{"time":"2026-11-25T13:00:00Z","category":"azuremetrics"}` + "\n" +
+				`{"time":"2026-11-25T13:00:00Z","category":"AmlModelsEvent"}` + "\n",
 			want: []row{
 				{"_table": "Category_rejects", "Category": "Rejects", "TimeGenerated": ts("2026-11-25T13:00:00Z")},
 				{"_table": "Category_rejects", "Category": "azuremetrics"},
+				{"_table": "Category_rejects", "Category": "AmlModelsEvent"},
 			},
 		},
 		{
@@ -392,25 +395,31 @@ func TestDecode(t *testing.T) {
 			in: `{"time":"2026-11-25T13:00:00Z","category":"ModelsChangeEvent"}` + "\n" +
 				`{"time":"2026-11-25T13:00:01Z"}` + "\n",
 			want: []row{
-				{"_table": "ModelsChangeEvent", "Category": "ModelsChangeEvent"},
-				{"_table": "ModelsChangeEvent", "TimeGenerated": ts("2026-11-25T13:00:01Z")},
+				{"_table": "AmlModelsEvent", "Category": "ModelsChangeEvent"},
+				{"_table": "AmlModelsEvent", "Category": "ModelsChangeEvent", "TimeGenerated": ts("2026-11-25T13:00:01Z")},
 			},
 		},
 		{
-			name: "unknown container category", container: "insights-logs-deploymenteventaks", consumed: -1, records: 1,
+			name: "a mapped container category", container: "insights-logs-deploymenteventaks", consumed: -1, records: 1,
 			in:   `{"time":"2026-11-25T13:00:00Z"}`,
-			want: []row{{"_table": "deploymenteventaks", "Category": "deploymenteventaks"}},
+			want: []row{{"_table": "AmlDeploymentEvent", "Category": "DeploymentEventAKS"}},
+		},
+		{
+			name: "unknown container category", container: "insights-logs-somenewevent", consumed: -1, records: 1,
+			in:   `{"time":"2026-11-25T13:00:00Z","identity":"x"}`,
+			want: []row{{"_table": "somenewevent", "Category": "somenewevent", "Extra": `{"identity":"x"}`}},
 		},
 		{
 			name: "metric records", container: "insights-metrics-pt1m", consumed: -1, records: 2,
 			in: `{"count":14,"total":0,"minimum":0,"maximum":0,"average":0,"resourceId":"` + testRID + `","time":"2018-12-20T17:00:00.0000000Z","metricName":"Quota Utilization Percentage","timeGrain":"PT1M"}` + "\n" +
-				`{"Count":"2","Total":"91.5","Minimum":1e2,"maximum":-0.25,"average":null,"time":"2018-12-20T17:01:00Z","MetricName":"Unusable Nodes","timeGrain":"PT1M"}` + "\n",
+				`{"Count":"2","Total":"91.5","Minimum":1e2,"maximum":-0.25,"average":null,"time":"2018-12-20T17:01:00Z","MetricName":"Unusable Nodes","timeGrain":"PT1M","dimensions":{"ClusterName":"gpu"},"category":"x"}` + "\n",
 			want: []row{
 				{"_table": "AzureMetrics", "TimeGenerated": ts("2018-12-20T17:00:00Z"), "ResourceId": testRID, "Resource": "WS1",
 					"MetricName": "Quota Utilization Percentage", "TimeGrain": "PT1M", "Count": 14.0, "Total": 0.0, "Minimum": 0.0,
-					"Maximum": 0.0, "Average": 0.0, "_SourceOffset": int64(0)},
+					"Maximum": 0.0, "Average": 0.0, "Extra": nil, "_SourceOffset": int64(0)},
 				{"_table": "AzureMetrics", "TimeGenerated": ts("2018-12-20T17:01:00Z"), "ResourceId": testRID, "MetricName": "Unusable Nodes",
-					"Count": 2.0, "Total": 91.5, "Minimum": 100.0, "Maximum": -0.25, "Average": nil},
+					"Count": 2.0, "Total": 91.5, "Minimum": 100.0, "Maximum": -0.25, "Average": nil,
+					"Extra": `{"dimensions":{"ClusterName":"gpu"},"category":"x"}`},
 			},
 		},
 		{
@@ -671,7 +680,7 @@ func TestDecodeReadError(t *testing.T) {
 }
 
 func TestArrowSchema(t *testing.T) {
-	for _, tab := range amlmon.Tables {
+	for _, tab := range amlmon.Tables() {
 		s := arrowSchema(tab)
 		if s.NumFields() != len(tab.Columns) {
 			t.Fatalf("%s: %d fields", tab.Name, s.NumFields())

@@ -58,17 +58,15 @@ func (d *decoder) emit(off int64, text []byte) {
 		case roleCategory:
 			if m := d.std(stdCategory); m != nil && d.val(m)[0] != 'n' {
 				appendStringValue(cb.str, d.val(m), m.valEsc, &d.scratch)
-			} else if ti.table.Category != "" {
-				cb.str.Append(ti.table.Category)
 			} else {
-				cb.str.Append(ti.table.Name)
+				cb.str.Append(ti.category)
 			}
 		case roleStd:
 			d.appendMember(cb, col.typ, d.std(col.std))
 		case roleTyped:
 			m := &d.slots[i]
-			if i == ti.eventType && (m.ve == 0 || d.val(m)[0] == 'n') {
-				if op := d.std(stdOperationName); op != nil {
+			if col.fallback >= 0 && (m.ve == 0 || d.val(m)[0] == 'n') {
+				if op := d.std(col.fallback); op != nil {
 					m = op
 				}
 			}
@@ -79,7 +77,13 @@ func (d *decoder) emit(off int64, text []byte) {
 		case roleProperties:
 			appendBytes(cb, d.propText)
 		case roleExtra:
-			appendBytes(cb, d.buildExtra())
+			appendBytes(cb, d.buildExtra(ti))
+		case roleIdentity:
+			if m := d.std(stdIdentity); m != nil && d.val(m)[0] != 'n' {
+				cb.str.BinaryBuilder.Append(d.val(m))
+			} else {
+				cb.str.AppendNull()
+			}
 		case roleSourceBlob:
 			cb.str.BinaryBuilder.Append(d.sourceBlob)
 		case roleSourceOffset:
@@ -134,13 +138,22 @@ func (d *decoder) appendMember(cb *colBuilder, typ amlmon.ColumnType, m *member)
 	}
 }
 
-// buildExtra renders the non-standard top-level fields (and identity, which has no column)
-// as one JSON object, or nil when there are none.
-func (d *decoder) buildExtra() []byte {
+// buildExtra renders the top-level fields that have no column of table ti as one JSON
+// object, or nil when there are none: on a log table the non-standard fields, and identity
+// where the table has no Identity column; on AzureMetrics whatever is not a metric's field.
+func (d *decoder) buildExtra(ti *tableInfo) []byte {
 	d.extra = d.extra[:0]
 	for k := range d.top {
 		m := &d.top[k]
-		if m.std >= 0 && m.std != stdIdentity {
+		switch {
+		case ti.metrics:
+			if m.std == stdTime || m.std == stdResourceID {
+				continue
+			}
+			if _, ok := ti.typed[string(d.arena[m.lo:m.hi])]; ok {
+				continue
+			}
+		case m.std >= 0 && (m.std != stdIdentity || ti.identity):
 			continue
 		}
 		if len(d.extra) == 0 {

@@ -102,7 +102,8 @@ func (s *fakeStore) put(container string, hour time.Time, modified time.Time, da
 		Container: container, Name: name, Size: int64(len(data)),
 		ETag: "0x" + strings.ToUpper(hex.EncodeToString(sum[:8])), Modified: modified,
 		Hour: hour, ResourceID: testResource, Metrics: strings.HasPrefix(container, "insights-metrics-"),
-		Append: true,
+		Category: testCategory(container),
+		Append:   true,
 	}}
 	s.blobs[container+"/"+name] = fb
 	return fb
@@ -324,4 +325,12 @@ func entryFor(t testing.TB, dir, container string, hour time.Time) amlmon.BlobEn
 	}
 	t.Fatalf("no manifest entry for %s %s", container, hour)
 	return amlmon.BlobEntry{}
+}
+
+// testCategory is the category of a container as the archive package names it.
+func testCategory(container string) string {
+	if strings.HasPrefix(container, "insights-metrics-") {
+		return ""
+	}
+	return strings.TrimPrefix(container, "insights-logs-")
 }

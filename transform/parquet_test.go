@@ -61,7 +61,7 @@ func (r *genReader) Read(p []byte) (int, error) {
 
 func (g *genBlob) list(yield func(Blob, Opener) error) error {
 	b := Blob{Container: jobContainer, Name: blobName(hour13), Size: g.size(), ETag: "0xBIG",
-		Modified: sealedAt, Hour: hour13, ResourceID: testResource, Append: true}
+		Modified: sealedAt, Hour: hour13, ResourceID: testResource, Category: testCategory(jobContainer), Append: true}
 	return yield(b, func(ctx context.Context, offset, end int64) (io.ReadCloser, error) {
 		if end < 0 || end > g.size() {
 			end = g.size()

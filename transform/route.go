@@ -1,34 +1,24 @@
 package transform
 
 import (
-	"strings"
-
 	"github.com/amlmon/amlmon"
 )
 
-// containerTable is the table of records that name no usable category: the category of the
-// container (insights-logs-<category>), made safe to be a directory name.
-func containerTable(container string) amlmon.Table {
-	const prefix = "insights-logs-"
-	name := container
-	if len(name) > len(prefix) && strings.EqualFold(name[:len(prefix)], prefix) {
-		name = name[len(prefix):]
+// containerTable is the table of records that name no usable category: that of the blob's
+// category, as its container names it, made safe to be a directory name.
+func containerTable(b Blob) amlmon.Table {
+	name := b.Category
+	if name == "" {
+		name = b.Container
 	}
-	if t, ok := categoryTable(name); ok {
+	if t, _, ok := amlmon.TableOf(name); ok {
 		return t
 	}
 	name = safeTableName(name)
 	if _, taken := amlmon.TableNamed(name); taken {
-		name = "Category_" + name // never write log rows into AzureMetrics or Rejects
+		name = "Category_" + name // never write log rows into a table of other categories
 	}
 	return amlmon.LogTable(name)
-}
-
-// categoryTable is the fixed table of a log category; AzureMetrics and Rejects are not
-// categories, whatever a record says.
-func categoryTable(name string) (amlmon.Table, bool) {
-	t, ok := amlmon.TableNamed(name)
-	return t, ok && t.Category != ""
 }
 
 // validTableName reports whether a category may name a table (and so a directory) as it is.
@@ -70,7 +60,7 @@ func (d *decoder) table(t amlmon.Table) *tableInfo {
 	if ti, ok := d.tables[key]; ok {
 		return ti
 	}
-	ti := newTableInfo(t)
+	ti := newTableInfo(t, d.blob.Category)
 	d.tables[key] = ti
 	return ti
 }
@@ -80,7 +70,7 @@ func (d *decoder) table(t amlmon.Table) *tableInfo {
 // it rather than as the lower-case container does (tables are keyed case-insensitively).
 func (d *decoder) containerFallback() *tableInfo {
 	if d.fallback == nil {
-		d.fallback = d.table(containerTable(d.blob.Container))
+		d.fallback = d.table(containerTable(d.blob))
 	}
 	return d.fallback
 }
@@ -109,8 +99,11 @@ func (d *decoder) route() *tableInfo {
 	}
 	// A category names its table as it is spelt; one that cannot be a folder name as it is
 	// ("Foo-Bar") is made into one ("Foo_Bar") rather than mixed into another table.
+	// A category that only names a table (AmlModelsEvent, AzureMetrics) is none of its
+	// categories: its records go with the container's.
 	var ti *tableInfo
-	if t, ok := amlmon.TableNamed(string(name)); ok && t.Category != "" {
+	_, ok := amlmon.TableNamed(string(name))
+	if t, _, mapped := amlmon.TableOf(string(name)); mapped {
 		ti = d.table(t)
 	} else if !ok && validTableName(name) {
 		ti = d.table(amlmon.LogTable(string(name)))

@@ -28,9 +28,12 @@ type Blob struct {
 	Modified   time.Time
 	Hour       time.Time // the path hour, UTC
 	ResourceID string    // the resource path of the name, upper-case
-	Metrics    bool      // an insights-metrics-* container: rows go to AzureMetrics
-	Append     bool      // an append blob, which may grow
-	Gzip       bool      // Opener yields decompressed bytes; a gzip blob is always read whole
+	// Category is the log category as the container names it ("amlcomputejobevent"): the
+	// table of records that name none. Empty for metrics.
+	Category string
+	Metrics  bool // an insights-metrics-* container: rows go to AzureMetrics
+	Append   bool // an append blob, which may grow
+	Gzip     bool // Opener yields decompressed bytes; a gzip blob is always read whole
 	// Unrecognised, when not empty, says why the name is not an archive path. Such a blob is
 	// recorded and counted, never read.
 	Unrecognised string

@@ -205,6 +205,9 @@ func lakeBlob(b archive.Blob) transform.Blob {
 	lb.Hour = b.Path.Hour
 	lb.ResourceID = b.Path.ResourceID
 	lb.Metrics = b.Path.Metrics
+	if !b.Path.Metrics {
+		lb.Category = b.Path.Category
+	}
 	return lb
 }
 

@@ -34,9 +34,9 @@ func TestLakeBlob(t *testing.T) {
 	}
 
 	b = archive.Blob{Container: "insights-logs-amlcomputejobevent", Name: "resourceId=" + wsPath + "/y=2026/m=11/d=24/h=13/m=00/PT1H.json.gz",
-		Type: archive.BlockBlob, Gzip: true, Path: archive.Path{ResourceID: wsPath, Hour: hour}}
+		Type: archive.BlockBlob, Gzip: true, Path: archive.Path{Category: "amlcomputejobevent", ResourceID: wsPath, Hour: hour}}
 	got = lakeBlob(b)
-	if got.Append || !got.Gzip || got.Metrics || got.Unrecognised != "" {
+	if got.Append || !got.Gzip || got.Metrics || got.Unrecognised != "" || got.Category != "amlcomputejobevent" {
 		t.Errorf("block gzip blob: %+v", got)
 	}
 
