@@ -37,7 +37,9 @@ func TestTablesFollowTheSpec(t *testing.T) {
 		"AmlComputeClusterEvent":      {"AllocationStateTransitionTime": Timestamp, "QuotaAllocated": Int64, "QuotaUtilized": Int64},
 		"AmlComputeClusterNodeEvent":  {"NodeAllocationTime": Timestamp, "NodeBootTime": Timestamp, "TotalE2ETimeInSeconds": Float64},
 		"AmlComputeCpuGpuUtilization": {"Utilization": Float64},
-		"AzureMetrics":                {"TimeGenerated": Timestamp, "Total": Float64, "Count": Float64, "MetricName": String},
+		"AzureMetrics":                {"TimeGenerated": Timestamp, "Total": Float64, "Count": Float64, "MetricName": String, "Extra": String},
+		"AmlModelsEvent":              {"AmlModelName": String, "Identity": String},
+		"AmlOnlineEndpointTrafficLog": {"ResponseCode": Int64, "TotalDurationMs": Int64, "XRequestId": String, "Identity": String},
 	}
 	for table, cols := range typed {
 		tb, ok := TableNamed(strings.ToLower(table))
@@ -64,6 +66,33 @@ func TestTablesFollowTheSpec(t *testing.T) {
 	}
 	if got := LogTable("SomeNewEvent"); got.Name != "SomeNewEvent" || len(got.Columns) != len(commonHead)+len(sourceTail) {
 		t.Errorf("LogTable = %+v", got)
+	}
+}
+
+// TableOf maps a category, in any case, to its Log Analytics table and Microsoft's spelling
+// (supported-logs reference for Microsoft.MachineLearningServices; table reference
+// MicrosoftDocs/azure-reference-other, azure-monitor-ref/tables/amlmodelsevent.md).
+func TestTableOf(t *testing.T) {
+	for _, tc := range []struct{ category, table, spelling string }{
+		{"modelschangeevent", "AmlModelsEvent", "ModelsChangeEvent"},
+		{"DEPLOYMENTEVENTAKS", "AmlDeploymentEvent", "DeploymentEventAKS"},
+		{"AmlComputeJobEvent", "AmlComputeJobEvent", "AmlComputeJobEvent"},
+		{"amlregistrywriteeventslog", "AmlRegistryWriteEventsLog", "AmlRegistryWriteEventsLog"},
+	} {
+		tb, spelling, ok := TableOf(tc.category)
+		if !ok || tb.Name != tc.table || spelling != tc.spelling {
+			t.Errorf("TableOf(%q) = %s, %q, %v; want %s, %q", tc.category, tb.Name, spelling, ok, tc.table, tc.spelling)
+		}
+	}
+	for _, name := range []string{"AmlModelsEvent", "AzureMetrics", "Rejects", "SomeNewEvent"} {
+		if tb, _, ok := TableOf(name); ok {
+			t.Errorf("TableOf(%q) = %s, want none: not a category", name, tb.Name)
+		}
+	}
+	// Tables hands out copies.
+	Tables()[0].Columns[0].Name = "changed"
+	if Tables()[0].Columns[0].Name != "TimeGenerated" {
+		t.Error("a change to what Tables returned reached the lake's tables")
 	}
 }
 

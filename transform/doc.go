@@ -47,4 +47,20 @@
 // commit. Then the temporary folder is emptied. A crash at any instant therefore leaves, after
 // recovery, every blob either as it was or as read, and a rerun leaves the rows one clean run
 // leaves. TestCrashAnywhere kills a sync at every kind of step and proves it.
+//
+// # The lake's layout and its upgrade
+//
+// The lake records the version of its layout (format.go) in a file of the journal's folder,
+// where an amlmon of the first layout, which recorded none, meets it during recovery and
+// refuses the lake instead of writing the old layout into it. A lake of a later layout than
+// this package knows is refused (ErrNewerLake).
+//
+// A lake of an earlier layout is upgraded in place by the next Sync. Lock lists, from the
+// manifest and the files, the blobs whose rows move to another table or change, and only
+// then records the new layout, so that a crash before leaves the lake as it was. Sync reads
+// those blobs again whole when they are listed, whatever their ETag says, like any replaced
+// blob: through the same commits, so an upgrade is as crash-safe as any sync
+// (TestUpgradeCrashAnywhere). The caller lists them by name even outside its window
+// (Upgrading); a blob the source no longer has keeps its rows (KeepAsRead). Once none is
+// left, the emptied folders of the tables that moved are removed.
 package transform

@@ -85,6 +85,9 @@ func (l *Lake) recoverJournal() error {
 	}
 	for _, e := range entries {
 		name := filepath.Join(l.pendingDir(), e.Name())
+		if formatFile.MatchString(e.Name()) {
+			continue // the record of the lake's format (format.go)
+		}
 		if !strings.HasSuffix(e.Name(), ".json") {
 			// Not a journal entry (those are written elsewhere and renamed in whole): nothing
 			// in the lake depends on it.

@@ -46,8 +46,10 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-func openLake(dir string, opts Options) (*Lake, error) {
-	l := &Lake{dir: dir, opts: opts.withDefaults(), mem: newBufferPool()}
+// openLake is Open with onStep set from the start, so that tests can stop the process at the
+// steps of the recovery and of an upgrade's preparation too.
+func openLake(dir string, opts Options, onStep func(string)) (*Lake, error) {
+	l := &Lake{dir: dir, opts: opts.withDefaults(), mem: newBufferPool(), onStep: onStep}
 	l.manifest = newManifest(dir)
 	for _, d := range []string{l.tmpDir(), l.pendingDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

@@ -28,6 +28,8 @@ func TestMain(m *testing.M) {
 	switch os.Getenv(helperEnv) {
 	case "crash":
 		os.Exit(crashHelper())
+	case "upgrade-crash":
+		os.Exit(upgradeCrashHelper())
 	case "lock":
 		os.Exit(lockHelper())
 	}

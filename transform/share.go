@@ -15,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
@@ -241,7 +242,7 @@ func (l *Lake) rewrite(rel string, drop map[string]bool) (*partFile, error) {
 	schema := arrowSchema(table)
 	w := newSegmentWriter(l)
 	for rr.Next() {
-		rec, err := withSchema(schema, rr.RecordBatch())
+		rec, err := withSchema(schema, rr.RecordBatch(), l.mem)
 		if err != nil {
 			w.abort()
 			return nil, fmt.Errorf("rewrite %s: %w", src, err)
@@ -295,18 +296,38 @@ func (l *Lake) rewrite(rel string, drop map[string]bool) (*partFile, error) {
 	return files[0], nil
 }
 
-// withSchema is rec under schema: a file read back carries metadata of its own on every field,
-// which the writer of the table would refuse.
-func withSchema(schema *arrow.Schema, rec arrow.RecordBatch) (arrow.RecordBatch, error) {
-	if int(rec.NumCols()) != schema.NumFields() {
-		return nil, fmt.Errorf("%d columns, the table has %d", rec.NumCols(), schema.NumFields())
-	}
-	for i, f := range schema.Fields() {
-		if got := rec.Schema().Field(i); got.Name != f.Name || !arrow.TypeEqual(got.Type, f.Type) {
-			return nil, fmt.Errorf("column %d is %s %s, the table has %s %s", i, got.Name, got.Type, f.Name, f.Type)
+// withSchema is rec under schema, its columns matched by name: a file read back carries
+// metadata of its own on every field, which the writer of the table would refuse, and a file
+// of an earlier layout lacks the columns added since, which read as NULL.
+func withSchema(schema *arrow.Schema, rec arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	got := rec.Schema()
+	for _, f := range got.Fields() {
+		if len(schema.FieldIndices(f.Name)) == 0 {
+			return nil, fmt.Errorf("column %s is not one of the table's", f.Name)
 		}
 	}
-	return array.NewRecordBatch(schema, rec.Columns(), rec.NumRows()), nil
+	cols := make([]arrow.Array, schema.NumFields())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i, f := range schema.Fields() {
+		idx := got.FieldIndices(f.Name)
+		if len(idx) == 0 {
+			cols[i] = array.MakeArrayOfNull(mem, f.Type, int(rec.NumRows()))
+			continue
+		}
+		c := rec.Column(idx[0])
+		if !arrow.TypeEqual(c.DataType(), f.Type) {
+			return nil, fmt.Errorf("column %s is %s, the table has %s", f.Name, c.DataType(), f.Type)
+		}
+		c.Retain()
+		cols[i] = c
+	}
+	return array.NewRecordBatch(schema, cols, rec.NumRows()), nil
 }
 
 func sortedKeysOf[V any](m map[string]V) []string {

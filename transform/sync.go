@@ -150,6 +150,9 @@ func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) erro
 	if uerr := l.recordUnrecognised(t.unrec); uerr != nil && err == nil {
 		err = uerr
 	}
+	if uerr := l.finishUpgrade(); uerr != nil && err == nil {
+		err = uerr
+	}
 	t.stats.Duration = time.Since(began)
 	return t.stats, err
 }
@@ -295,6 +298,11 @@ func (l *Lake) plan(ctx context.Context, b Blob, open Opener, prev amlmon.BlobEn
 	if !known || prev.Failed != "" {
 		return whole, nil
 	}
+	if l.outdated(b, prev) {
+		// Rows of an earlier layout: read again whole, and the old ones go.
+		whole.action = Replaced
+		return whole, nil
+	}
 	tailPending := !b.Gzip && prev.Consumed < prev.Size
 	sameETag := b.ETag != "" && b.ETag == prev.ETag
 	// A changed ETag at the same size is a rewrite: nothing was appended, and the fingerprint
@@ -389,6 +397,7 @@ func (l *Lake) nextEntry(b Blob, p plan, seg string, res decodeResult, files []*
 		e.Segments = append([]amlmon.Segment(nil), p.prev.Segments...)
 	}
 	e.Size, e.ETag, e.Modified = b.Size, b.ETag, b.Modified.UTC()
+	e.Format = lakeFormat
 	e.Consumed = res.consumed
 	e.Tail = fp
 	e.Records += res.records

@@ -103,18 +103,24 @@ type Lake struct {
 	commitMu sync.Mutex   // one batch commit at a time
 	stepMu   sync.Mutex   // onStep sees one step at a time
 	onStep   func(string) // see step
+	// upgrade holds the blobs that the upgrade of an earlier layout still has to read again,
+	// by container/name (format.go).
+	upgradeMu sync.Mutex
+	upgrade   map[string]BlobRef
 }
 
 // Open prepares dir as a lake (creating it if needed) and finishes or undoes whatever an
 // interrupted run left half done. Hold the lock (Lock) before calling Sync. While another
 // process holds the lock, Open leaves its unfinished work alone; Lock recovers once it is free.
 func Open(dir string, opts Options) (*Lake, error) {
-	return openLake(dir, opts)
+	return openLake(dir, opts, nil)
 }
 
 // Lock takes the lake's lock, which a crashed process does not keep; ErrLocked if another
 // live process holds it, with who and since when in the message. Having the lock, it finishes
-// or undoes what an interrupted run left half done. release gives it back.
+// or undoes what an interrupted run left half done, refuses a lake of a newer layout
+// (ErrNewerLake), and prepares the upgrade of an older one (see Upgrading). release gives it
+// back.
 func (l *Lake) Lock() (release func() error, err error) {
 	release, err = l.lock()
 	if err != nil {
@@ -122,7 +128,16 @@ func (l *Lake) Lock() (release func() error, err error) {
 	}
 	// Whoever held the lock before may have committed since the manifest was last read.
 	l.manifest = newManifest(l.dir)
+	// A newer layout may have a journal this version cannot judge: refuse before recovery.
+	if format, err := l.readFormat(); err == nil && format > lakeFormat {
+		release()
+		return nil, l.checkFormat()
+	}
 	if err := l.recoverLake(); err != nil {
+		release()
+		return nil, err
+	}
+	if err := l.checkFormat(); err != nil {
 		release()
 		return nil, err
 	}

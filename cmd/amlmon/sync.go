@@ -175,16 +175,30 @@ func (j syncJob) do(ctx context.Context) (_ *reports.RunStatus, release func(), 
 	}, free, nil
 }
 
-// syncArchive lists the window of src and hands every blob to the lake.
+// syncArchive lists the window of src and hands every blob to the lake, and then, by name,
+// the blobs outside the window that an upgrade of the lake's layout still has to read again.
 func syncArchive(ctx context.Context, src archive.Source, w archive.Window, lake *transform.Lake, t *tracker) (transform.Stats, error) {
-	return lake.Sync(ctx, func(yield func(transform.Blob, transform.Opener) error) error {
+	todo := map[string]transform.BlobRef{}
+	for _, r := range lake.Upgrading() {
+		todo[r.Container+"/"+r.Name] = r
+	}
+	var lost []transform.BlobRef
+	stats, err := lake.Sync(ctx, func(yield func(transform.Blob, transform.Opener) error) error {
 		err := src.List(ctx, w, func(b archive.Blob) error {
 			t.listedOne()
+			delete(todo, b.Container+"/"+b.Name)
 			return yield(lakeBlob(b), opener(src, b))
 		})
+		if err == nil && len(todo) > 0 {
+			lost, err = listOutdated(ctx, src, todo, t, yield)
+		}
 		t.listingFinished()
 		return err
 	})
+	if err == nil && len(lost) > 0 {
+		err = lake.KeepAsRead(lost)
+	}
+	return stats, err
 }
 
 // lakeBlob translates a listed archive blob into what the lake needs to know of it.
