@@ -134,3 +134,31 @@ func TestSyncRefusesANewerLake(t *testing.T) {
 		t.Errorf("stderr does not say the lake is newer:\n%s", stderr)
 	}
 }
+
+// A blob to read again that the account no longer has keeps the rows the first layout gave it,
+// and the upgrade finishes without it.
+func TestSyncUpgradeKeepsWhatTheSourceLost(t *testing.T) {
+	archiveDir, lake := copyFormat1(t)
+	lostBlob, err := filepath.Glob(filepath.Join(archiveDir, "insights-logs-modelschangeevent", "resourceId=", "*", "*", "*", "*", "*", "*", "*", "*", "y=2026", "m=11", "d=20", "h=10", "m=00", "PT1H.json"))
+	if err != nil || len(lostBlob) != 1 {
+		t.Fatalf("the fixture's ModelsChangeEvent blob of 2026-11-20: %q, %v", lostBlob, err)
+	}
+	if err := os.Remove(lostBlob[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr := mustRun(t, 0, "sync", "--source", archiveDir, "--lake", lake, "--date", "2026-11-21")
+	if !strings.Contains(stderr, "is not in the source") || !strings.Contains(stderr, "the lake's layout is upgraded") {
+		t.Errorf("the log does not say that the lost blob's rows stay and the upgrade is done:\n%s", stderr)
+	}
+	got := lakeContent(t, lake)
+	// Its two rows stay in the table of the first layout; the blob of 2026-11-21 moved.
+	if n := len(got["ModelsChangeEvent"]); n != 2 {
+		t.Errorf("ModelsChangeEvent has %d rows, want the 2 of the lost blob (tables %q)", n, got[""])
+	}
+	if n := len(got["AmlModelsEvent"]); n != 1 {
+		t.Errorf("AmlModelsEvent has %d rows, want 1", n)
+	}
+	if _, err := os.Stat(filepath.Join(lake, "_amlmon", "upgrade.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("the upgrade still waits: %v", err)
+	}
+}
