@@ -112,8 +112,7 @@ func (l *Lake) checkFormat() error {
 	}
 	switch {
 	case format > lakeFormat:
-		return fmt.Errorf("%w: %s has format %d, this amlmon knows formats up to %d; use the newer amlmon",
-			ErrNewerLake, l.dir, format, lakeFormat)
+		return l.newerError(format)
 	case format == 1:
 		refs, err := l.outdatedBlobs()
 		if err != nil {
@@ -135,6 +134,11 @@ func (l *Lake) checkFormat() error {
 		}
 	}
 	return l.loadUpgrade()
+}
+
+func (l *Lake) newerError(format int) error {
+	return fmt.Errorf("%w: %s has format %d, this amlmon knows formats up to %d; use the newer amlmon",
+		ErrNewerLake, l.dir, format, lakeFormat)
 }
 
 // loadUpgrade reads the blobs the upgrade still waits for.

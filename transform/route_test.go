@@ -16,8 +16,9 @@ import (
 // Microsoft.MachineLearningServices/workspaces, /onlineEndpoints and /registries; the columns
 // those of the Log Analytics table reference, e.g. MicrosoftDocs/azure-reference-other,
 // azure-monitor-ref/tables/amlmodelsevent.md (AmlModelName, Identity dynamic),
-// amlpipelineevent.md, amlregistryreadeventslog.md and amlonlineendpointtrafficlog.md
-// (ResponseCode, RequestDurationMs ... int).
+// amldatalabelevent.md, amldatastoreevent.md, amlpipelineevent.md,
+// amlregistryreadeventslog.md, amlonlineendpointconsolelog.md and
+// amlonlineendpointtrafficlog.md (ResponseCode, RequestDurationMs ... int).
 func TestCategoryTables(t *testing.T) {
 	const identity = `{"claims":{"upn":"ana@contoso.com"}}`
 	for _, tc := range []struct {

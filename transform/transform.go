@@ -131,7 +131,7 @@ func (l *Lake) Lock() (release func() error, err error) {
 	// A newer layout may have a journal this version cannot judge: refuse before recovery.
 	if format, err := l.readFormat(); err == nil && format > lakeFormat {
 		release()
-		return nil, l.checkFormat()
+		return nil, l.newerError(format)
 	}
 	if err := l.recoverLake(); err != nil {
 		release()
