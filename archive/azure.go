@@ -57,6 +57,8 @@ type AzureOptions struct {
 	Timeout time.Duration
 	// PerCallPolicies run once for every call to the service, before retries.
 	PerCallPolicies []policy.Policy
+	// Inflate bounds what a ".gz" blob may expand to.
+	Inflate InflateLimit
 	// Logger receives debug lines about listings and warnings about broken downloads; nil
 	// discards them.
 	Logger *slog.Logger
@@ -73,6 +75,7 @@ type Azure struct {
 	secrets     []string
 	readRetries int32
 	timeout     time.Duration
+	inflate     InflateLimit
 	log         *slog.Logger
 }
 
@@ -112,7 +115,7 @@ func IsConnectionString(s string) bool {
 // Constructing makes no call to the service.
 func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 	source = strings.TrimSpace(source)
-	a := &Azure{log: opts.Logger}
+	a := &Azure{log: opts.Logger, inflate: opts.Inflate}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -129,12 +132,15 @@ func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 		}
 	}
 
+	// Backoff is exponential with jitter from a small base, and a Retry-After (or
+	// x-ms-retry-after-ms) answer is honoured instead, up to MaxRetryDelay: eight tries
+	// wait about 90 s in all before a call gives up.
 	retry := opts.Retry
 	if retry.MaxRetries == 0 {
-		retry.MaxRetries = 5
+		retry.MaxRetries = 8
 	}
 	if retry.RetryDelay == 0 {
-		retry.RetryDelay = time.Second
+		retry.RetryDelay = 250 * time.Millisecond
 	}
 	if retry.MaxRetryDelay == 0 {
 		retry.MaxRetryDelay = 30 * time.Second
