@@ -76,6 +76,7 @@ type Azure struct {
 	readRetries int32
 	timeout     time.Duration
 	inflate     InflateLimit
+	listSlots   chan struct{} // see nextPage
 	log         *slog.Logger
 }
 
@@ -115,7 +116,7 @@ func IsConnectionString(s string) bool {
 // Constructing makes no call to the service.
 func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 	source = strings.TrimSpace(source)
-	a := &Azure{log: opts.Logger, inflate: opts.Inflate}
+	a := &Azure{log: opts.Logger, inflate: opts.Inflate, listSlots: make(chan struct{}, listCalls)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -133,11 +134,12 @@ func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 	}
 
 	// Backoff is exponential with jitter from a small base, and a Retry-After (or
-	// x-ms-retry-after-ms) answer is honoured instead, up to MaxRetryDelay: eight tries
-	// wait about 90 s in all before a call gives up.
+	// x-ms-retry-after-ms) answer is honoured instead, up to MaxRetryDelay: a call gives
+	// up after twelve retries, about three and a half minutes of backoff, so that a busy
+	// account slows a nightly run down rather than failing its blobs.
 	retry := opts.Retry
 	if retry.MaxRetries == 0 {
-		retry.MaxRetries = 8
+		retry.MaxRetries = 12
 	}
 	if retry.RetryDelay == 0 {
 		retry.RetryDelay = 250 * time.Millisecond
