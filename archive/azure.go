@@ -57,6 +57,8 @@ type AzureOptions struct {
 	Timeout time.Duration
 	// PerCallPolicies run once for every call to the service, before retries.
 	PerCallPolicies []policy.Policy
+	// Inflate bounds what a ".gz" blob may expand to.
+	Inflate InflateLimit
 	// Logger receives debug lines about listings and warnings about broken downloads; nil
 	// discards them.
 	Logger *slog.Logger
@@ -73,6 +75,8 @@ type Azure struct {
 	secrets     []string
 	readRetries int32
 	timeout     time.Duration
+	inflate     InflateLimit
+	listSlots   chan struct{} // see nextPage
 	log         *slog.Logger
 }
 
@@ -112,7 +116,7 @@ func IsConnectionString(s string) bool {
 // Constructing makes no call to the service.
 func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 	source = strings.TrimSpace(source)
-	a := &Azure{log: opts.Logger}
+	a := &Azure{log: opts.Logger, inflate: opts.Inflate, listSlots: make(chan struct{}, listCalls)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -129,12 +133,16 @@ func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 		}
 	}
 
+	// Backoff is exponential with jitter from a small base, and a Retry-After (or
+	// x-ms-retry-after-ms) answer is honoured instead, up to MaxRetryDelay: a call gives
+	// up after twelve retries, about three and a half minutes of backoff, so that a busy
+	// account slows a nightly run down rather than failing its blobs.
 	retry := opts.Retry
 	if retry.MaxRetries == 0 {
-		retry.MaxRetries = 5
+		retry.MaxRetries = 12
 	}
 	if retry.RetryDelay == 0 {
-		retry.RetryDelay = time.Second
+		retry.RetryDelay = 250 * time.Millisecond
 	}
 	if retry.MaxRetryDelay == 0 {
 		retry.MaxRetryDelay = 30 * time.Second

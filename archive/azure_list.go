@@ -15,13 +15,24 @@ import (
 // with the window and the number of resources, never with the archive's history; names under
 // those prefixes that do not parse come with Err. A window open on either side lists each
 // container flat, unrecognised names included.
+//
+// The containers, and the folders of each level, are listed a few at a time side by side (see
+// inOrder); fn is still called one blob at a time, in name order.
 func (a *Azure) List(ctx context.Context, w Window, fn func(Blob) error) error {
-	return a.eachContainer(ctx, w, func(c string) error {
-		if w.From.IsZero() || w.To.IsZero() {
-			return a.listFlat(ctx, c, "", w, fn)
+	containers, err := a.containers(ctx, w)
+	if err != nil {
+		return err
+	}
+	listings := make([]listing, len(containers))
+	for i, c := range containers {
+		listings[i] = func(ctx context.Context, fn func(Blob) error) error {
+			if w.From.IsZero() || w.To.IsZero() {
+				return a.listFlat(ctx, c, "", w, fn)
+			}
+			return a.walkRoot(ctx, c, w, fn)
 		}
-		return a.walkRoot(ctx, c, w, fn)
-	})
+	}
+	return inOrder(ctx, listings, fn)
 }
 
 // walkRoot descends, in name order, into every top-level folder of container c that is
@@ -30,8 +41,9 @@ func (a *Azure) List(ctx context.Context, w Window, fn func(Blob) error) error {
 func (a *Azure) walkRoot(ctx context.Context, c string, w Window, fn func(Blob) error) error {
 	a.log.DebugContext(ctx, "descend", "container", c, "prefix", "")
 	pager := a.svc.NewContainerClient(c).NewListBlobsHierarchyPager("/", nil)
+	var listings []listing
 	for pager.More() {
-		page, err := pager.NextPage(ctx)
+		page, err := nextPage(ctx, a, pager)
 		if err != nil {
 			return a.fail("list", c+"/", err)
 		}
@@ -42,38 +54,37 @@ func (a *Azure) walkRoot(ctx context.Context, c string, w Window, fn func(Blob) 
 			if p.Name == nil || !strings.EqualFold(*p.Name, resourceIDKey+"/") {
 				continue
 			}
-			if _, err := a.walk(ctx, c, *p.Name, w, fn); err != nil {
-				return err
-			}
+			name := *p.Name
+			listings = append(listings, func(ctx context.Context, fn func(Blob) error) error {
+				return a.walk(ctx, c, name, w, fn)
+			})
 		}
 	}
-	return nil
+	return inOrder(ctx, listings, fn)
 }
 
-// eachContainer calls fn for every container of the window, in name order.
-func (a *Azure) eachContainer(ctx context.Context, w Window, fn func(string) error) error {
+// containers names the containers of the window, in name order.
+func (a *Azure) containers(ctx context.Context, w Window) ([]string, error) {
 	if a.container != "" {
 		if !w.MatchContainer(a.container) {
-			return nil
+			return nil, nil
 		}
-		return fn(a.container)
+		return []string{a.container}, nil
 	}
+	var names []string
 	pager := a.svc.NewListContainersPager(&service.ListContainersOptions{Prefix: new("insights-")})
 	for pager.More() {
-		page, err := pager.NextPage(ctx)
+		page, err := nextPage(ctx, a, pager)
 		if err != nil {
-			return a.fail("list containers", "insights-*", err)
+			return nil, a.fail("list containers", "insights-*", err)
 		}
 		for _, it := range page.ContainerItems {
-			if it.Name == nil || !w.MatchContainer(*it.Name) {
-				continue
-			}
-			if err := fn(*it.Name); err != nil {
-				return err
+			if it.Name != nil && w.MatchContainer(*it.Name) {
+				names = append(names, *it.Name)
 			}
 		}
 	}
-	return nil
+	return names, nil
 }
 
 // inHours reports whether hour h lies in the time bounds of w; a zero bound is open.
@@ -87,7 +98,7 @@ func (a *Azure) listFlat(ctx context.Context, c, prefix string, w Window, fn fun
 	a.log.DebugContext(ctx, "list", "container", c, "prefix", prefix)
 	pager := a.svc.NewContainerClient(c).NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix})
 	for pager.More() {
-		page, err := pager.NextPage(ctx)
+		page, err := nextPage(ctx, a, pager)
 		if err != nil {
 			return a.fail("list", c+"/"+prefix, err)
 		}
@@ -112,16 +123,16 @@ func (a *Azure) listFlat(ctx context.Context, c, prefix string, w Window, fn fun
 }
 
 // walk descends the folders under prefix, in name order, down to the resource folders (those
-// holding y=YYYY/ folders), and lists the window's hours of the resources that match. It
-// reports whether prefix itself is a resource folder.
-func (a *Azure) walk(ctx context.Context, c, prefix string, w Window, fn func(Blob) error) (bool, error) {
+// holding y=YYYY/ folders), and lists the window's hours of the resources that match.
+func (a *Azure) walk(ctx context.Context, c, prefix string, w Window, fn func(Blob) error) error {
 	a.log.DebugContext(ctx, "descend", "container", c, "prefix", prefix)
 	pager := a.svc.NewContainerClient(c).NewListBlobsHierarchyPager("/", &container.ListBlobsHierarchyOptions{Prefix: &prefix})
 	resource := false
+	var listings []listing
 	for pager.More() {
-		page, err := pager.NextPage(ctx)
+		page, err := nextPage(ctx, a, pager)
 		if err != nil {
-			return resource, a.fail("list", c+"/"+prefix, err)
+			return a.fail("list", c+"/"+prefix, err)
 		}
 		if page.Segment == nil {
 			continue
@@ -135,9 +146,9 @@ func (a *Azure) walk(ctx context.Context, c, prefix string, w Window, fn func(Bl
 				if !resource {
 					resource = true
 					if w.MatchResource(folderID(prefix)) {
-						if err := a.listHours(ctx, c, prefix, w, fn); err != nil {
-							return resource, err
-						}
+						listings = append(listings, func(ctx context.Context, fn func(Blob) error) error {
+							return a.listHours(ctx, c, prefix, w, fn)
+						})
 					}
 				}
 				continue
@@ -145,12 +156,12 @@ func (a *Azure) walk(ctx context.Context, c, prefix string, w Window, fn func(Bl
 			if !mayHold(w, folderID(name)) {
 				continue
 			}
-			if _, err := a.walk(ctx, c, name, w, fn); err != nil {
-				return resource, err
-			}
+			listings = append(listings, func(ctx context.Context, fn func(Blob) error) error {
+				return a.walk(ctx, c, name, w, fn)
+			})
 		}
 	}
-	return resource, nil
+	return inOrder(ctx, listings, fn)
 }
 
 // folderID is the resource-ID path of a folder of the resourceId=/ hierarchy, upper-case,
@@ -196,39 +207,37 @@ func isYearFolder(s string) bool {
 // listHours lists the blobs of resource folder res in the hours of w: one listing per whole
 // day of the window, one per hour of a partial day.
 func (a *Azure) listHours(ctx context.Context, c, res string, w Window, fn func(Blob) error) error {
+	var prefixes []string
 	var day []time.Time
-	flush := func() error {
+	flush := func() {
 		if len(day) == 0 {
-			return nil
+			return
 		}
-		d := day[0]
-		if len(day) == 24 {
-			err := a.listFlat(ctx, c, fmt.Sprintf("%sy=%04d/m=%02d/d=%02d/", res, d.Year(), d.Month(), d.Day()), w, fn)
-			day = day[:0]
-			return err
-		}
-		for _, h := range day {
-			p := fmt.Sprintf("%sy=%04d/m=%02d/d=%02d/h=%02d/", res, h.Year(), h.Month(), h.Day(), h.Hour())
-			if err := a.listFlat(ctx, c, p, w, fn); err != nil {
-				return err
+		if d := day[0]; len(day) == 24 {
+			prefixes = append(prefixes, fmt.Sprintf("%sy=%04d/m=%02d/d=%02d/", res, d.Year(), d.Month(), d.Day()))
+		} else {
+			for _, h := range day {
+				prefixes = append(prefixes, fmt.Sprintf("%sy=%04d/m=%02d/d=%02d/h=%02d/", res, h.Year(), h.Month(), h.Day(), h.Hour()))
 			}
 		}
 		day = day[:0]
-		return nil
 	}
 	for h := range w.Hours() {
 		h = h.UTC()
 		if len(day) > 0 && !sameDay(h, day[0]) {
-			if err := flush(); err != nil {
-				return err
-			}
+			flush()
 		}
 		day = append(day, h)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 	}
-	return flush()
+	flush()
+	listings := make([]listing, len(prefixes))
+	for i, p := range prefixes {
+		listings[i] = func(ctx context.Context, fn func(Blob) error) error { return a.listFlat(ctx, c, p, w, fn) }
+	}
+	return inOrder(ctx, listings, fn)
 }
 
 // sameDay reports whether two UTC times fall on the same date.

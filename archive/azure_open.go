@@ -52,7 +52,7 @@ func (a *Azure) Open(ctx context.Context, c, name string, offset, end int64) (io
 	if !gz {
 		return body, nil
 	}
-	return gunzipRange(body, key, offset, end)
+	return gunzipRange(body, key, offset, end, a.inflate)
 }
 
 // azureBody is a download stream whose errors are told without credentials, and whose reads

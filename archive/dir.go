@@ -30,6 +30,13 @@ type Dir struct {
 	// readDirFn reads a folder; nil means os.ReadDir. Tests set it to fail a read in a way
 	// that a real folder cannot when tests run as root.
 	readDirFn func(string) ([]os.DirEntry, error)
+	inflate   InflateLimit
+}
+
+// DirOptions tune a Dir; the zero value takes every default.
+type DirOptions struct {
+	// Inflate bounds what a ".gz" file may expand to.
+	Inflate InflateLimit
 }
 
 var (
@@ -43,6 +50,9 @@ const partialSuffix = ".partial"
 // NewDir returns the archive under root. The directory need not exist yet for writing; List
 // reports a missing root as an error.
 func NewDir(root string) *Dir { return &Dir{root: root} }
+
+// NewDirWith is NewDir with options.
+func NewDirWith(root string, o DirOptions) *Dir { return &Dir{root: root, inflate: o.Inflate} }
 
 // Root is the directory the archive lives in.
 func (d *Dir) Root() string { return d.root }
@@ -100,7 +110,7 @@ func (wk *dirWalk) run() error {
 	for _, e := range entries {
 		switch {
 		case !e.IsDir():
-			if err := wk.file([]string{e.Name()}); err != nil {
+			if err := wk.file([]string{e.Name()}, isLink(e)); err != nil {
 				return err
 			}
 		case strings.EqualFold(e.Name(), resourceIDKey):
@@ -123,7 +133,7 @@ func (wk *dirWalk) walk(rel []string, level int, period time.Time, prune bool) e
 	for _, e := range entries {
 		child := append(slices.Clip(rel), e.Name())
 		if !e.IsDir() {
-			if err := wk.file(child); err != nil {
+			if err := wk.file(child, isLink(e)); err != nil {
 				return err
 			}
 			continue
@@ -241,15 +251,19 @@ func sortEntries(entries []os.DirEntry) []os.DirEntry {
 	return entries
 }
 
-// file lists one file of the container.
-func (wk *dirWalk) file(rel []string) error {
+// isLink reports whether a folder entry is a symbolic link.
+func isLink(e os.DirEntry) bool { return e.Type()&fs.ModeSymlink != 0 }
+
+// file lists one file of the container; link says whether the entry is a symbolic link. The
+// walk never descends through a link, so only a link's own target needs checking.
+func (wk *dirWalk) file(rel []string, link bool) error {
 	base := rel[len(rel)-1]
 	if strings.HasSuffix(base, partialSuffix) {
 		return nil
 	}
 	name := strings.Join(rel, "/")
 	p := filepath.Join(wk.root, wk.container, filepath.FromSlash(name))
-	info, err := os.Stat(p) // follows links, as a copy of the account would
+	info, err := os.Stat(p) // follows links inside the directory, as a copy of the account would
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, lerr := os.Lstat(p); errors.Is(lerr, fs.ErrNotExist) {
 			return nil // removed while listing
@@ -259,8 +273,11 @@ func (wk *dirWalk) file(rel []string) error {
 	if err != nil {
 		return wk.unreadableFile(name, wk.unreadableErr(name, "stat", err))
 	}
-	if !info.Mode().IsRegular() {
-		return nil
+	if info.IsDir() {
+		return nil // a link to a folder: the walk does not descend through links
+	}
+	if why := refuseFile(wk.root, p, info, link); why != "" {
+		return wk.unreadableFile(name, fmt.Errorf("%s/%s: %w: %s", wk.container, name, ErrUnrecognised, why))
 	}
 	b := NewBlob(wk.container, name, info.Size(), fileETag(info), info.ModTime(), AppendBlob)
 	if !wk.match(b) {
@@ -308,6 +325,17 @@ func (d *Dir) Open(ctx context.Context, container, name string, offset, end int6
 	if err != nil {
 		return nil, fmt.Errorf("open %s/%s: %w", container, name, err)
 	}
+	// Checked before opening: opening a FIFO would block, and a link may have changed since
+	// the listing.
+	info, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open %s/%s: %w", container, name, ErrNotFound)
+	}
+	if err == nil {
+		if why := refuseFile(d.root, p, info, true); why != "" {
+			return nil, fmt.Errorf("open %s/%s: %s: %w", container, name, why, ErrNotFound)
+		}
+	}
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open %s/%s: %w", container, name, ErrNotFound)
@@ -320,7 +348,7 @@ func (d *Dir) Open(ctx context.Context, container, name string, offset, end int6
 		return nil, fmt.Errorf("open %s/%s: not a file: %w", container, name, ErrNotFound)
 	}
 	if IsGzip(name) {
-		return openGzip(f, container, name, offset, end)
+		return gunzipRange(f, container+"/"+name, offset, end, d.inflate)
 	}
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		f.Close()
@@ -333,9 +361,46 @@ func (d *Dir) Open(ctx context.Context, container, name string, offset, end int6
 	return readCloser{Reader: r, Closer: f}, nil
 }
 
-// openGzip positions a decompressing reader at offset.
-func openGzip(f *os.File, container, name string, offset, end int64) (io.ReadCloser, error) {
-	return gunzipRange(f, container+"/"+name, offset, end)
+// refuseFile says why the file at p, with info from os.Stat, is not read as a blob, or ""
+// when it may be: only regular files are read (a FIFO would block, a device never ends), and a
+// symbolic link only when it leads to a file inside root, so that a link in a downloaded
+// archive cannot bring /etc/shadow into the lake. Links on p are resolved only when links
+// says there may be some.
+func refuseFile(root, p string, info fs.FileInfo, links bool) string {
+	if !info.Mode().IsRegular() {
+		return fmt.Sprintf("not a regular file (%s)", fileKind(info.Mode()))
+	}
+	if !links {
+		return ""
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "cannot resolve its links: " + err.Error()
+	}
+	if real == p {
+		return "" // no link on the way (EvalSymlinks cleans p, which Join already did)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "cannot resolve the directory's links: " + err.Error()
+	}
+	if rel, err := filepath.Rel(realRoot, real); err != nil || !filepath.IsLocal(rel) {
+		return "a symbolic link that leads outside the archive directory"
+	}
+	return ""
+}
+
+// fileKind names the type of a file that is not a regular one.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
 }
 
 // readCloser reads from one reader and closes another: the file under a limited or

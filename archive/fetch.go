@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -34,6 +35,9 @@ type FetchOptions struct {
 	// OnBlob, when set, is told what happened to each listed blob (one of the Fetch* actions).
 	// Calls come one at a time, from whichever goroutine finished the blob.
 	OnBlob func(b Blob, action string)
+	// OnRefused, when set, is told why a listed blob was not copied (FetchUnsafe or
+	// FetchUnreadable), before OnBlob; the error never holds a credential.
+	OnRefused func(b Blob, err error)
 }
 
 // FetchStats counts what Fetch did.
@@ -76,7 +80,7 @@ func Fetch(ctx context.Context, src Source, w Window, dir string, opts FetchOpti
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return FetchStats{}, fmt.Errorf("fetch: create %s: %w", dir, err)
 	}
-	f := &fetcher{src: src, dir: dir, state: filepath.Join(dir, FetchStateDir), onBlob: opts.OnBlob}
+	f := &fetcher{src: src, dir: dir, state: filepath.Join(dir, FetchStateDir), onBlob: opts.OnBlob, onRefused: opts.OnRefused}
 	g, gctx := newGroup(ctx, parallel)
 	defer g.cancel()
 	listErr := src.List(gctx, w, func(b Blob) error {
@@ -91,17 +95,20 @@ func Fetch(ctx context.Context, src Source, w Window, dir string, opts FetchOpti
 		f.mu.Unlock()
 		if errors.Is(b.Err, ErrUnreadable) {
 			// One unreadable blob never stops the others; it is counted as a failure.
-			f.report(b, FetchUnreadable, 0)
+			f.refuse(b, FetchUnreadable, b.Err)
 			return nil
 		}
 		local, err := LocalPath(f.dir, b.Container, b.Name)
+		if err == nil {
+			err = checkLength(b.Container, b.Name)
+		}
 		if err != nil {
-			f.report(b, FetchUnsafe, 0)
+			f.refuse(b, FetchUnsafe, err)
 			return nil
 		}
 		record, err := LocalPath(f.state, b.Container, b.Name+".json")
 		if err != nil {
-			f.report(b, FetchUnsafe, 0)
+			f.refuse(b, FetchUnsafe, err)
 			return nil
 		}
 		g.Go(func() error {
@@ -127,10 +134,11 @@ func Fetch(ctx context.Context, src Source, w Window, dir string, opts FetchOpti
 
 // fetcher holds one Fetch's state; mu guards stats and serialises OnBlob.
 type fetcher struct {
-	src    Source
-	dir    string
-	state  string
-	onBlob func(Blob, string)
+	src       Source
+	dir       string
+	state     string
+	onBlob    func(Blob, string)
+	onRefused func(Blob, error)
 
 	mu    sync.Mutex
 	stats FetchStats
@@ -155,6 +163,16 @@ func (f *fetcher) report(b Blob, action string, n int64) {
 	if f.onBlob != nil {
 		f.onBlob(b, action)
 	}
+}
+
+// refuse reports a blob that is not copied, and why.
+func (f *fetcher) refuse(b Blob, action string, err error) {
+	if f.onRefused != nil {
+		f.mu.Lock()
+		f.onRefused(b, err)
+		f.mu.Unlock()
+	}
+	f.report(b, action, 0)
 }
 
 // fetch copies one blob to local unless its record says the copy is current.
@@ -191,6 +209,12 @@ func (f *fetcher) fetch(ctx context.Context, b Blob, local, record string) error
 		}
 	}
 	n, err := writeAtomic(local, b.LastModified, true, write)
+	if errors.Is(err, syscall.ENAMETOOLONG) {
+		// A path the local file system cannot hold, though each segment fits: the blob is
+		// refused like any other name that cannot be a local path, and the others go on.
+		f.refuse(b, FetchUnsafe, fmt.Errorf("%s/%s: %w: %w", b.Container, b.Name, ErrUnsafeName, err))
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("fetch %s/%s: %w", b.Container, b.Name, err)
 	}

@@ -42,6 +42,7 @@ type group struct {
 	key     manifestKey
 	members []listed
 	bytes   int64
+	ahead   *prefetch // downloads started when the group was formed, or nil
 }
 
 // accepts reports whether b may join the group.
@@ -103,9 +104,14 @@ func (l *Lake) syncGroup(ctx context.Context, g *group, t *tally, cb *commitBatc
 		dirs = map[*converted][]string{} // the shared partitions holding each blob's rows
 		err  error
 	)
-	for _, m := range g.members {
+	ahead := g.ahead
+	if ahead == nil {
+		ahead = l.startPrefetch(ctx, g)
+	}
+	defer ahead.stop()
+	for i, m := range g.members {
 		var c *converted
-		c, err = l.syncBlob(ctx, m.blob, m.open, t)
+		c, err = l.syncBlob(ctx, m.blob, ahead.opener(i, m.open), t)
 		if err != nil {
 			break
 		}

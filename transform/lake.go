@@ -51,6 +51,9 @@ func (o Options) withDefaults() Options {
 func openLake(dir string, opts Options, onStep func(string)) (*Lake, error) {
 	l := &Lake{dir: dir, opts: opts.withDefaults(), mem: newBufferPool(), onStep: onStep}
 	l.manifest = newManifest(dir)
+	if l.opts.Prefetch > 0 {
+		l.prefetchSlots = make(chan struct{}, l.opts.Prefetch)
+	}
 	for _, d := range []string{l.tmpDir(), l.pendingDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("create lake %s: %w", d, err)

@@ -101,6 +101,9 @@ func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) erro
 	dispatch := func() {
 		if grp != nil {
 			todo := grp
+			// The group's downloads start now, while the workers may still be busy with
+			// the groups before it; see prefetch.go.
+			todo.ahead = l.startPrefetch(gctx, todo)
 			g.Go(func() error { return l.syncGroup(gctx, todo, t, cb, cm) })
 			grp = nil
 		}

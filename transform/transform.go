@@ -52,6 +52,10 @@ type Options struct {
 	Logger    *slog.Logger
 	// OnBlob, when set, is called after each listed blob is handled, from any goroutine.
 	OnBlob func(Done)
+	// Prefetch is how many small blobs, read whole, are downloaded ahead of their conversion
+	// at once; 0 reads each blob as it is converted. Worth it for a remote source, where each
+	// download waits a round trip and a throttled one waits longer; see prefetch.go.
+	Prefetch int
 }
 
 // Done reports what Sync did with one blob.
@@ -107,6 +111,8 @@ type Lake struct {
 	// by container/name (format.go).
 	upgradeMu sync.Mutex
 	upgrade   map[string]BlobRef
+	// prefetchSlots bounds the downloads read ahead at once (Options.Prefetch); nil: none.
+	prefetchSlots chan struct{}
 }
 
 // Open prepares dir as a lake (creating it if needed) and finishes or undoes whatever an

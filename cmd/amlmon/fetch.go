@@ -117,12 +117,19 @@ func (o *FetchOptions) Run(ctx context.Context, st *streams, _ []string) error {
 	log.Info("fetch started", "source", name, "dir", o.Dir, "window", describeWindow(w))
 	t := newTracker(started)
 	stop := startProgress(progressMode(o.Progress, st.jsonLog != nil), st.stderr, log, t)
-	counts, err := archive.Fetch(ctx, src, w, o.Dir, archive.FetchOptions{Parallel: o.Parallel, OnBlob: t.fetched})
+	refused := func(b archive.Blob, err error) {
+		log.Error("blob not copied", "container", b.Container, "blob", b.Name, "err", err.Error())
+	}
+	counts, err := archive.Fetch(ctx, src, w, o.Dir, archive.FetchOptions{Parallel: o.Parallel, OnBlob: t.fetched, OnRefused: refused})
 	stop()
 	// A fetch that stopped still tells what it copied: those files are complete and stay.
 	reportFetch(o.Common.summaryOut(st), log, counts, time.Since(started), err == nil)
 	if err != nil {
 		return ctxErr(ctx, fmt.Errorf("fetch %s into %s: %w", name, o.Dir, err))
+	}
+	if n := counts.Unsafe + counts.Failed; n > 0 {
+		return fmt.Errorf("fetch %s into %s: %w: %d of %d blobs were not copied (see the errors above); the others were",
+			name, o.Dir, errBlobsFailed, n, counts.Listed)
 	}
 	return nil
 }

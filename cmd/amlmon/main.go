@@ -19,7 +19,11 @@ const (
 	exitFailed = 1 // the job could not finish
 	exitUsage  = 2
 	exitAlerts = 3 // finished, alerts fired, and --fail-on-alert was given
+	exitBlobs  = 4 // finished what it could, but some blobs failed; the next run tries them again
 )
+
+// errBlobsFailed ends a command that finished with the blobs it could read, but not all.
+var errBlobsFailed = errors.New("blobs failed")
 
 // errAlertsFired ends a run that finished but fired alerts when --fail-on-alert asks for it.
 var errAlertsFired = errors.New("alerts fired")
@@ -94,6 +98,8 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, errAlertsFired):
 		return exitAlerts
+	case errors.Is(err, errBlobsFailed):
+		return exitBlobs
 	default:
 		return exitFailed
 	}

@@ -71,6 +71,9 @@ type SourceOptions struct {
 	Source     string
 	Workspaces []string
 	Categories []string
+	Inflate    InflateOptions
+	// TryTimeout bounds one try of a call to a storage account (see archive.AzureOptions.Timeout).
+	TryTimeout time.Duration
 }
 
 // AddFlags registers --source, --workspace and --category.
@@ -78,6 +81,8 @@ func (o *SourceOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Source, "source", "", "the archive: a local directory, https://<account>.blob.core.windows.net, az://<account>, or a connection string (default $AZURE_STORAGE_CONNECTION_STRING, else az://$AZURE_STORAGE_ACCOUNT)")
 	fs.StringSliceVar(&o.Workspaces, "workspace", nil, "only these workspaces: names or resource-ID prefixes (repeatable, or comma-separated)")
 	fs.StringSliceVar(&o.Categories, "category", nil, `only these log categories, e.g. AmlComputeJobEvent, or "metrics" (repeatable, or comma-separated)`)
+	o.Inflate.AddFlags(fs)
+	fs.DurationVar(&o.TryTimeout, "try-timeout", 0, "a call to a storage account that gets no answer, or a download that receives no byte, for this long is abandoned and tried again (default 1m)")
 }
 
 // open opens the archive, reading the Azure credentials from the environment. It also returns
@@ -104,13 +109,15 @@ func (o *SourceOptions) open(st *streams, log *slog.Logger) (archive.Source, str
 			}
 			return nil, name, fmt.Errorf("open archive %s: %w (--source is a local directory, or az://<account> for a storage account)", name, err)
 		}
-		return archive.NewDir(src), name, nil
+		return archive.NewDirWith(src, archive.DirOptions{Inflate: o.Inflate.limit()}), name, nil
 	}
 	s, err := archive.NewAzure(src, archive.AzureOptions{
 		ConnectionString: env("AZURE_STORAGE_CONNECTION_STRING"),
 		Account:          env("AZURE_STORAGE_ACCOUNT"),
 		Key:              env("AZURE_STORAGE_KEY"),
 		SAS:              env("AZURE_STORAGE_SAS_TOKEN"),
+		Inflate:          o.Inflate.limit(),
+		Timeout:          o.TryTimeout,
 		Logger:           log,
 	})
 	if err != nil {

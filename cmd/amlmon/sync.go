@@ -110,6 +110,7 @@ func (j syncJob) do(ctx context.Context) (_ *reports.RunStatus, release func(), 
 		Now:       j.now,
 		Logger:    j.log,
 		OnBlob:    t.blobDone,
+		Prefetch:  prefetchFor(src),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open lake %s: %w", j.lake, err)
@@ -199,6 +200,18 @@ func syncArchive(ctx context.Context, src archive.Source, w archive.Window, lake
 		err = lake.KeepAsRead(lost)
 	}
 	return stats, err
+}
+
+// remotePrefetch is how many small blobs a sync from a storage account downloads ahead at once,
+// so that a throttled download (waiting out its Retry-After) holds up none of the others. A
+// local directory answers at once and is read as it is converted.
+const remotePrefetch = 64
+
+func prefetchFor(src archive.Source) int {
+	if _, remote := src.(*archive.Azure); remote {
+		return remotePrefetch
+	}
+	return 0
 }
 
 // lakeBlob translates a listed archive blob into what the lake needs to know of it.
