@@ -91,6 +91,9 @@ func (l *Lake) prepareCommit(batch []*converted) ([]*keyChange, error) {
 		if err := l.dropRows(k, ch, entries[k], leaving[k]); err != nil {
 			return nil, err
 		}
+		if err := l.setFileStats(k, ch, entries[k]); err != nil {
+			return nil, err
+		}
 		ch.New = []string{}
 		for _, f := range ch.files {
 			ch.New = append(ch.New, f.rel)
