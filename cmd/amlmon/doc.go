@@ -52,5 +52,6 @@
 //	amlmon fetch --source az://mystorageacct --to ./archive --date 2026-11-24
 //
 // Exit status: 0 success; 1 the job could not finish; 2 usage error; 3 finished, but alerts
-// fired (only with --fail-on-alert).
+// fired (only with --fail-on-alert); 4 finished, but some blobs could not be read (the rest
+// is committed, the lake is consistent, the next run reads them again).
 package main

@@ -124,6 +124,9 @@ func (o *FetchOptions) Run(ctx context.Context, st *streams, _ []string) error {
 	if err != nil {
 		return ctxErr(ctx, fmt.Errorf("fetch %s into %s: %w", name, o.Dir, err))
 	}
+	if counts.Failed > 0 {
+		return &blobsFailedError{failed: counts.Failed, verb: "downloaded"}
+	}
 	return nil
 }
 

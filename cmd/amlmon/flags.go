@@ -143,6 +143,8 @@ const exitCodesHelp = `Exit status:
   1  the job could not finish (the error says why)
   2  usage error
   3  finished, but alerts fired (only with --fail-on-alert)
+  4  finished, but some blobs could not be read: what could be read is committed, the
+     lake is consistent, and the next run reads the failed blobs again
 `
 
 const environmentHelp = `Every flag can also be set from the environment variable shown after it; a flag on

@@ -19,6 +19,9 @@ const (
 	exitFailed = 1 // the job could not finish
 	exitUsage  = 2
 	exitAlerts = 3 // finished, alerts fired, and --fail-on-alert was given
+	// exitBlobsFailed: finished and committed, but some blobs could not be read; the lake is
+	// consistent and the next run reads them again.
+	exitBlobsFailed = 4
 )
 
 // errAlertsFired ends a run that finished but fired alerts when --fail-on-alert asks for it.
@@ -92,6 +95,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &usage):
 		return exitUsage
+	case errors.Is(err, errBlobsFailed):
+		return exitBlobsFailed
 	case errors.Is(err, errAlertsFired):
 		return exitAlerts
 	default:
@@ -114,3 +119,18 @@ type streams struct {
 	// then logged through it rather than printed as text.
 	jsonLog *slog.Logger
 }
+
+// errBlobsFailed ends a sync, run or fetch that finished but could not read some blobs.
+var errBlobsFailed = errors.New("blobs failed")
+
+// blobsFailedError says how many blobs failed; it is errBlobsFailed.
+type blobsFailedError struct {
+	failed int64
+	verb   string // what was done with the others: "committed", "downloaded"
+}
+
+func (e *blobsFailedError) Error() string {
+	return fmt.Sprintf("%d blobs failed (logged above); the rest is %s and the next run reads them again", e.failed, e.verb)
+}
+
+func (e *blobsFailedError) Is(target error) bool { return target == errBlobsFailed }
