@@ -52,8 +52,9 @@ func unrecognisedColumns() []amlmon.Column {
 type Option func(*openConfig)
 
 type openConfig struct {
-	scoped   bool
-	from, to string // inclusive partition dates, DateLayout, compared as text
+	sandboxed bool
+	scoped    bool
+	from, to  string // inclusive partition dates, DateLayout, compared as text
 	// wider holds scopes of single views (by lower-case name) that differ from from..to.
 	wider map[string][2]string
 }
@@ -115,6 +116,12 @@ func Open(ctx context.Context, dir string, opts ...Option) (*DB, error) {
 	if err := db.createViews(ctx, abs, cfg); err != nil {
 		sqldb.Close()
 		return nil, err
+	}
+	if cfg.sandboxed {
+		if err := db.sandbox(ctx, abs); err != nil {
+			sqldb.Close()
+			return nil, err
+		}
 	}
 	return db, nil
 }
