@@ -45,3 +45,20 @@ func (l *Lake) setFileStats(k manifestKey, ch *keyChange, changed map[string]aml
 	}
 	return nil
 }
+
+// missingFile returns a file that e names and that is not in the lake (a stat, not a read),
+// or "" when every one is there.
+func (l *Lake) missingFile(e amlmon.BlobEntry) (string, error) {
+	for _, s := range e.Segments {
+		for _, rel := range s.Files {
+			present, err := l.exists(rel)
+			if err != nil {
+				return "", err
+			}
+			if !present {
+				return rel, nil
+			}
+		}
+	}
+	return "", nil
+}
