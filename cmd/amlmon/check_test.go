@@ -221,3 +221,36 @@ func mustJSON(t *testing.T, v any) string {
 	must(t, err)
 	return string(b)
 }
+
+// A repair that cannot read the archive has removed the damaged file and marked its blobs: the
+// next sync reads them, and the lake is then what a clean sync leaves.
+func TestRepairFinishedByTheNextSync(t *testing.T) {
+	arc := filepath.Join("..", "..", "testdata", "archive")
+	syncArgs := func(lake string) []string {
+		return []string{"sync", "--source", arc, "--lake", lake, "--now", "2030-01-01T00:00:00Z", "--progress", "never"}
+	}
+	clean := t.TempDir()
+	mustRun(t, exitOK, syncArgs(clean)...)
+	want := lakeDump(t, clean)
+
+	lake := filepath.Join(t.TempDir(), "lake")
+	must(t, os.CopyFS(lake, os.DirFS(clean)))
+	p := filepath.Join(lake, fileOf(t, lake, "AmlComputeJobEvent"))
+	must(t, os.Truncate(p, 100))
+	code, stdout, stderr := runCmd(t, "", "check", "--lake", lake, "--repair", "--source", filepath.Join(t.TempDir(), "gone"), "--progress", "never")
+	if code != exitFailed || !strings.Contains(stderr, "the next sync reads them") {
+		t.Fatalf("repair without an archive: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(p); err == nil {
+		t.Errorf("the damaged file is still there")
+	}
+	// Readers refuse the lake meanwhile: its rows are not all there.
+	if code, _, stderr := runCmd(t, "", "query", "--lake", lake, "SELECT count(*) FROM AmlComputeJobEvent"); code != exitFailed || !strings.Contains(stderr, "is missing") {
+		t.Errorf("query on a lake under repair: exit %d\n%s", code, stderr)
+	}
+	mustRun(t, exitOK, syncArgs(lake)...)
+	mustRun(t, exitOK, "check", "--lake", lake, "--read-data")
+	if got := lakeDump(t, lake); got != want {
+		t.Errorf("the lake after the sync differs from a clean sync:\n%s", firstDiff(got, want))
+	}
+}
