@@ -121,7 +121,7 @@ func (o *CheckOptions) repair(ctx context.Context, st *streams, copts transform.
 		return ctxErr(ctx, fmt.Errorf("repair: sync %s into %s: %w", name, o.Lake, err))
 	}
 	if stats.Failed > 0 {
-		return &blobsFailedError{failed: stats.Failed, verb: "repaired"}
+		return &blobsFailedError{failed: stats.Failed, rest: "they stay marked, and the next sync or check --repair reads them again"}
 	}
 	return nil
 }

@@ -125,7 +125,7 @@ func (o *FetchOptions) Run(ctx context.Context, st *streams, _ []string) error {
 		return ctxErr(ctx, fmt.Errorf("fetch %s into %s: %w", name, o.Dir, err))
 	}
 	if counts.Failed > 0 {
-		return &blobsFailedError{failed: counts.Failed, verb: "downloaded"}
+		return &blobsFailedError{failed: counts.Failed, rest: "the others are downloaded, and the next fetch tries them again"}
 	}
 	return nil
 }

@@ -126,11 +126,11 @@ var errBlobsFailed = errors.New("blobs failed")
 // blobsFailedError says how many blobs failed; it is errBlobsFailed.
 type blobsFailedError struct {
 	failed int64
-	verb   string // what was done with the others: "committed", "downloaded"
+	rest   string // what became of the others, and of the failed blobs next time
 }
 
 func (e *blobsFailedError) Error() string {
-	return fmt.Sprintf("%d blobs failed (logged above); the rest is %s and the next run reads them again", e.failed, e.verb)
+	return fmt.Sprintf("%d blobs failed (logged above); %s", e.failed, e.rest)
 }
 
 func (e *blobsFailedError) Is(target error) bool { return target == errBlobsFailed }

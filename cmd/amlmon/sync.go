@@ -309,5 +309,5 @@ func failedError(s *reports.RunStatus) error {
 	if s == nil || s.Failed == 0 {
 		return nil
 	}
-	return &blobsFailedError{failed: s.Failed, verb: "committed"}
+	return &blobsFailedError{failed: s.Failed, rest: "the others are committed, the lake is consistent, and the next run reads them again"}
 }
