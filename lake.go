@@ -338,6 +338,9 @@ type BlobEntry struct {
 	// Failed says why the blob could not be read; it is read again, whole, by the next run.
 	Failed   string    `json:"failed,omitempty"`
 	Segments []Segment `json:"segments"`
+	// Files holds the size and row count of every file the segments name, as committed, so
+	// that a reader or a check notices a truncated or replaced file without reading it.
+	Files map[string]FileStat `json:"files,omitempty"`
 	// Tail fingerprints the bytes just before Consumed, so that a grown blob is known to still
 	// start with what was read; empty when nothing was consumed.
 	Tail string `json:"tail,omitempty"`

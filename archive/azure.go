@@ -32,6 +32,10 @@ const (
 	AuthEntraID          = "entra-id"
 )
 
+// DefaultRetries is how often a failed call is tried again when AzureOptions.Retry says
+// nothing.
+const DefaultRetries = 12
+
 // maxAppendBlock is the largest block one AppendBlock call takes.
 const maxAppendBlock = 4 << 20
 
@@ -139,7 +143,7 @@ func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 	// account slows a nightly run down rather than failing its blobs.
 	retry := opts.Retry
 	if retry.MaxRetries == 0 {
-		retry.MaxRetries = 12
+		retry.MaxRetries = DefaultRetries
 	}
 	if retry.RetryDelay == 0 {
 		retry.RetryDelay = 250 * time.Millisecond

@@ -209,6 +209,9 @@ func (d Daily) Write(ctx context.Context, db *DB) (Summary, error) {
 	dayData.summary.Version = d.Version
 	dayData.summary.GeneratedAt = now().UTC()
 	dayData.summary.Run = d.Run
+	if dayData.summary.FailedBlobs, err = failedBlobs(db.lake, date); err != nil {
+		return Summary{}, err
+	}
 
 	files, err := render(dayData)
 	if err != nil {

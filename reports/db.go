@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,8 +25,9 @@ const (
 type Option func(*openConfig)
 
 type openConfig struct {
-	scoped   bool
-	from, to string // inclusive partition dates, DateLayout, compared as text
+	sandboxed bool
+	scoped    bool
+	from, to  string // inclusive partition dates, DateLayout, compared as text
 	// wider holds scopes of single views (by lower-case name) that differ from from..to.
 	wider map[string][2]string
 }
@@ -88,6 +90,12 @@ func Open(ctx context.Context, dir string, opts ...Option) (*DB, error) {
 		sqldb.Close()
 		return nil, err
 	}
+	if cfg.sandboxed {
+		if err := db.sandbox(ctx, abs); err != nil {
+			sqldb.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -118,11 +126,25 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 	// records spell it, and as its container does when a record names none). SQL names are
 	// case-insensitive, so the spellings are one table, named by the first in sort order
 	// (CamelCase before lower case).
+	snap, err := readCommitted(lake, manifestWindow(cfg))
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	for folder := range snap.folders {
+		names = append(names, folder)
+	}
+	sort.Strings(names)
+	names = slices.Compact(names)
 	spellings := map[string][]string{}
 	var others []string
-	for _, e := range entries {
-		name := e.Name()
-		if !e.IsDir() || strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
+	for _, name := range names {
+		if strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
 			continue
 		}
 		if _, fixed := amlmon.TableNamed(name); fixed {
@@ -138,26 +160,17 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 	for _, name := range others {
 		tables = append(tables, amlmon.LogTable(name))
 	}
+	files, err := lakeFiles(lake, snap, tables, spellings, cfg)
+	if err != nil {
+		return err
+	}
 	for _, t := range tables {
-		dirs := spellings[strings.ToLower(t.Name)]
-		if dirs == nil {
-			dirs = []string{t.Name}
-		}
-		var globs []string
-		dated := false // the table has date folders, in the scope or not, with files or not
-		for _, d := range dirs {
-			g, ok, err := partitionGlobs(filepath.Join(lake, d), "*.parquet", cfg.forView(t.Name))
-			if err != nil {
-				return err
-			}
-			globs = append(globs, g...)
-			dated = dated || ok
-		}
-		if len(globs) == 0 {
+		tf := files[strings.ToLower(t.Name)]
+		if len(tf.files) == 0 {
 			// A category with date folders but no files to read here (outside the scope, or
 			// all removed) keeps its empty view: querying it gives no rows, not an error, and
 			// the views of a scoped lake are the views of the whole lake.
-			if isFixed(t.Name) || dated {
+			if isFixed(t.Name) || tf.dated {
 				if err := db.createEmptyView(ctx, t.Name, t.Columns, true); err != nil {
 					return err
 				}
@@ -165,7 +178,7 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 			}
 			continue
 		}
-		if err := db.createParquetView(ctx, t, globs); err != nil {
+		if err := db.createParquetView(ctx, t, tf.files); err != nil {
 			return err
 		}
 		db.tables = append(db.tables, t.Name)

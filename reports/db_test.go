@@ -98,6 +98,7 @@ func TestViewsOverFiles(t *testing.T) {
 		sqlString(filepath.Join(tzDir, "tz.parquet")) + " (FORMAT parquet)"); err != nil {
 		t.Fatal(err)
 	}
+	l.commit(filepath.Join(tzDir, "tz.parquet"), 1)
 	db := l.open()
 
 	rows, err := db.Query(`SELECT NodeId, TotalE2ETimeInSeconds, TimeGenerated, date FROM AmlComputeClusterNodeEvent ORDER BY NodeId`)
@@ -140,7 +141,7 @@ func TestViewsOverFiles(t *testing.T) {
 	}
 	var size, records int64
 	var h time.Time
-	if err := db.QueryRow(`SELECT size, records, hour FROM _Blobs`).Scan(&size, &records, &h); err != nil {
+	if err := db.QueryRow(`SELECT size, records, hour FROM _Blobs WHERE container = 'c'`).Scan(&size, &records, &h); err != nil {
 		t.Fatal(err)
 	}
 	if size != 20 || records != 2 || !h.Equal(hour) {

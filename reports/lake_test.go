@@ -100,6 +100,29 @@ func (l *lakeBuilder) table(name, date string, rows []row, omit ...string) {
 	if _, err := l.db.Exec(q); err != nil {
 		l.t.Fatalf("write %s: %v", path, err)
 	}
+	l.commit(path, int64(len(rows)))
+}
+
+// fixtureHour is the path hour of the manifest entries that name the fixture's files: outside
+// every report's days, so that no report counts them as blobs.
+var fixtureHour = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// commit names a file written into the lake in the manifest, as a sync's commit does, with
+// its size and row count.
+func (l *lakeBuilder) commit(path string, rows int64) {
+	l.t.Helper()
+	rel, err := filepath.Rel(l.dir, path)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	rel = filepath.ToSlash(rel)
+	info, err := os.Stat(path)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.blobs(amlmon.BlobEntry{Container: "fixture", Blob: rel, Hour: fixtureHour,
+		Segments: []amlmon.Segment{{ID: rel, Files: []string{rel}}},
+		Files:    map[string]amlmon.FileStat{rel: {Size: info.Size(), Rows: rows}}})
 }
 
 // blobs appends manifest entries to the file of their path date and container.

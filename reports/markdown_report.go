@@ -108,6 +108,7 @@ func markdown(d *day, charts []file) []byte {
 	} else {
 		m.b.WriteString("- **Worst quota utilisation**: no quota figures for the day.\n")
 	}
+	m.b.WriteString(failedHeadline(s))
 	m.b.WriteString(fmt.Sprintf("- **Data**: %s, %s, %s, %s, %s.\n\n",
 		plural(s.Blobs, "blob"), plural(s.Rejected, "rejected line"), plural(s.Warnings, "coercion warning"),
 		plural(s.MissingHours, "missing hour"), plural(s.Unrecognised, "unrecognised blob")))
@@ -165,6 +166,11 @@ func markdown(d *day, charts []file) []byte {
 	m.table(d.csv["completeness"], []string{"container", "resource_id", "missing_hours"}, "completeness.csv")
 	m.p("### Unrecognised blobs")
 	m.table(d.unrecognised, []string{"container", "blob", "reason"}, "")
+	if len(s.FailedBlobs) > 0 || (s.Run != nil && len(s.Run.FailedBlobs) > 0) {
+		m.p("### Failed blobs")
+		m.p("Blobs that could not be read: their rows are missing from this report until the next run reads them again.")
+		m.table(failedResult(allFailed(s)), []string{"container", "blob", "reason"}, "")
+	}
 	return []byte(strings.TrimRight(m.b.String(), "\n") + "\n")
 }
 

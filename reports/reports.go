@@ -25,6 +25,8 @@ type DB struct {
 	*sql.DB
 	lake   string
 	tables []string
+	// sandboxed: opened with Sandboxed, so Check refuses what is not one reading statement.
+	sandboxed bool
 }
 
 // RunStatus is what the job that wrote a report did before it (sync figures); nil when the
@@ -41,6 +43,15 @@ type RunStatus struct {
 	Rejected     int64         `json:"rejected"`
 	Warnings     int64         `json:"warnings"`
 	Errors       []string      `json:"errors,omitempty"`
+	// FailedBlobs are the blobs the sync could not read (up to 20), with why.
+	FailedBlobs []FailedBlob `json:"failed_blobs,omitempty"`
+}
+
+// FailedBlob is an archive blob that could not be read; the next run reads it again.
+type FailedBlob struct {
+	Container string `json:"container"`
+	Blob      string `json:"blob"`
+	Reason    string `json:"reason"`
 }
 
 // Daily writes the report for one day into <Out>/<Date>/.
@@ -70,7 +81,9 @@ type Summary struct {
 	Warnings      int64            `json:"warnings"`
 	MissingHours  int64            `json:"missing_hours"`
 	Unrecognised  int64            `json:"unrecognised_blobs"`
-	Run           *RunStatus       `json:"run"`
+	// FailedBlobs are the blobs dated D that the lake could not read, by the manifest.
+	FailedBlobs []FailedBlob `json:"failed_blobs,omitempty"`
+	Run         *RunStatus   `json:"run"`
 }
 
 // Rule is an alert rule evaluated on AzureMetrics.

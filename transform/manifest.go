@@ -62,20 +62,12 @@ func (m *manifest) load(k manifestKey) (map[string]amlmon.BlobEntry, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read manifest %s: %w", name, err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	for n := 1; sc.Scan(); n++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		var e amlmon.BlobEntry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, fmt.Errorf("read manifest %s line %d: %w", name, n, err)
-		}
-		entries[e.Blob] = e
+	list, err := amlmon.ParseBlobEntries(name, data)
+	if err != nil {
+		return nil, err
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read manifest %s: %w", name, err)
+	for _, e := range list {
+		entries[e.Blob] = e
 	}
 	m.files[k] = entries
 	return entries, nil

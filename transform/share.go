@@ -92,6 +92,9 @@ func (l *Lake) prepareCommit(batch []*converted) ([]*keyChange, error) {
 		if err := l.dropRows(k, ch, entries[k], leaving[k]); err != nil {
 			return nil, err
 		}
+		if err := l.setFileStats(k, ch, entries[k]); err != nil {
+			return nil, err
+		}
 		ch.New = []string{}
 		for _, f := range ch.files {
 			ch.New = append(ch.New, f.rel)
@@ -151,7 +154,7 @@ func (l *Lake) dropRows(k manifestKey, ch *keyChange, changed map[string]amlmon.
 		} else {
 			// Deleted from the lake by hand: the rows the other blobs had in it are gone
 			// already, and their entries stop naming it.
-			l.opts.Logger.Warn("a lake file the manifest names is missing; its rows are lost until their blobs are read again",
+			l.opts.Logger.Warn("a lake file the manifest names is missing; its blobs are read again",
 				"file", rel, "blobs", owners)
 		}
 		for _, b := range owners {
@@ -169,6 +172,10 @@ func (l *Lake) dropRows(k manifestKey, ch *keyChange, changed map[string]amlmon.
 				}
 				sort.Strings(files)
 				e.Segments[i].Files = append([]string{}, files...)
+			}
+			if f == nil && e.Failed == "" {
+				// Its rows in the missing file are gone: the next plan of it reads it whole.
+				e.Failed = "lake file " + rel + " is missing"
 			}
 			all[b], changed[b] = e, e
 		}

@@ -311,7 +311,18 @@ func (l *Lake) plan(ctx context.Context, b Blob, open Opener, prev amlmon.BlobEn
 	// A changed ETag at the same size is a rewrite: nothing was appended, and the fingerprint
 	// of the tail cannot tell an edit further up. It is read again whole.
 	if sameETag && !(tailPending && sealed) {
-		return plan{action: Skipped}, nil
+		missing, err := l.missingFile(prev)
+		if err != nil {
+			return plan{}, fatal(err)
+		}
+		if missing == "" {
+			return plan{action: Skipped}, nil
+		}
+		// Its rows are gone with the file: read it again, whole, as a replaced blob.
+		l.opts.Logger.Warn("a lake file of an unchanged blob is missing; reading the blob again",
+			"container", b.Container, "blob", b.Name, "file", missing)
+		whole.action = Replaced
+		return whole, nil
 	}
 	whole.action = Replaced
 	if b.Gzip || b.Size < prev.Size || (b.Size == prev.Size && !sameETag) {

@@ -579,7 +579,8 @@ func TestSyncSharedFiles(t *testing.T) {
 }
 
 // A shared file deleted from the lake by hand does not stop the replacement of one of its
-// blobs: the others' entries stop naming it.
+// blobs, and the blob whose rows it also held, unchanged in the archive, is noticed by a stat
+// and read again: no row is lost.
 func TestSyncSharedFileMissing(t *testing.T) {
 	dir := t.TempDir()
 	store := newStore()
@@ -594,14 +595,41 @@ func TestSyncSharedFileMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	store.put(jobContainer, hour13, sealedAt.Add(time.Hour), jobLine(hour13, "a2", "JobSucceeded"))
-	if st, _ := syncLake(t, dir, store, Options{}); st.Replaced != 1 {
-		t.Fatalf("sync = %+v", st)
+	if st, _ := syncLake(t, dir, store, Options{}); st.Replaced != 2 || st.Skipped != 0 {
+		t.Fatalf("sync = %+v, want both blobs read again", st)
 	}
-	if got := rows(t, openDB(t), "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")); !slices.Equal(got, []string{"a2"}) {
+	if got := rows(t, openDB(t), "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")+" ORDER BY JobId"); !slices.Equal(got, []string{"a2", "b1"}) {
 		t.Errorf("rows = %q", got)
 	}
-	if e := entryFor(t, dir, jobContainer, hour23); len(e.Segments) != 1 || len(e.Segments[0].Files) != 0 {
-		t.Errorf("entry of the blob whose file is gone = %+v", e)
+	for _, h := range []time.Time{hour13, hour23} {
+		e := entryFor(t, dir, jobContainer, h)
+		if e.Failed != "" || len(e.Segments) != 1 || len(e.Segments[0].Files) != 1 {
+			t.Errorf("entry of %s = %+v", h, e)
+		}
+	}
+	// Again: nothing is missing any more, nothing is read.
+	if st, _ := syncLake(t, dir, store, Options{}); st.Skipped != 2 {
+		t.Errorf("sync after the repair = %+v", st)
+	}
+}
+
+// An unchanged blob whose own file was deleted is read again, not skipped forever.
+func TestSyncRereadsBlobWithMissingFile(t *testing.T) {
+	dir := t.TempDir()
+	store := newStore()
+	store.put(jobContainer, hour13, sealedAt, jobLine(hour13, "a1", "JobSubmitted")+jobLine(hour13.Add(time.Minute), "a2", "JobFailed"))
+	syncLake(t, dir, store, Options{})
+	files := entryFor(t, dir, jobContainer, hour13).Segments[0].Files
+	for _, f := range files {
+		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(f))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, _ := syncLake(t, dir, store, Options{}); st.Replaced != 1 {
+		t.Fatalf("sync = %+v, want the blob read again", st)
+	}
+	if got := rows(t, openDB(t), "SELECT JobId FROM "+tableSQL(dir, "AmlComputeJobEvent")+" ORDER BY JobId"); !slices.Equal(got, []string{"a1", "a2"}) {
+		t.Errorf("rows = %q", got)
 	}
 }
 

@@ -35,8 +35,8 @@ func TestFetchSkipsALongNameAndExitsWithFailedBlobs(t *testing.T) {
 	dir := t.TempDir()
 	for range 2 {
 		code, stdout, stderr := runCmd(t, "", "fetch", "--source", az.ConnectionString(), "--dir", dir, "--date", "2026-11-24", "--progress", "never")
-		if code != exitBlobs {
-			t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitBlobs, stderr)
+		if code != exitBlobsFailed {
+			t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitBlobsFailed, stderr)
 		}
 		if !strings.Contains(stdout, "1 with unsafe names") || !strings.Contains(stderr, "blob not copied") || !strings.Contains(stderr, "300 bytes") {
 			t.Errorf("the skipped blob is not reported:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
@@ -76,7 +76,7 @@ func TestSyncStopsACompressionBomb(t *testing.T) {
 	lake := t.TempDir()
 	code, _, stderr := runCmd(t, "", "sync", "--source", arc, "--lake", lake, "--date", "2026-11-24",
 		"--max-inflate-ratio", "50", "--progress", "never", "--now", "2026-11-26T00:00:00Z")
-	if !strings.Contains(stderr, "decompressed size over the limit") || !strings.Contains(stderr, "PT1H.json.gz") {
+	if code != exitBlobsFailed || !strings.Contains(stderr, "decompressed size over the limit") || !strings.Contains(stderr, "PT1H.json.gz") {
 		t.Fatalf("exit %d; want a failed blob naming the limit, stderr:\n%s", code, stderr)
 	}
 	if strings.Count(stderr, "over 50 times") == 0 {

@@ -10,6 +10,7 @@
 //	amlmon report --lake DIR --out DIR [--date D]
 //	amlmon query  --lake DIR [--format table|csv|json|markdown] [--out FILE] [--explain] QUERY | -
 //	amlmon fetch  --source SRC --to DIR [--date D | --from D --to D]
+//	amlmon check  --lake DIR [--read-data] [--repair --source SRC]
 //	amlmon version
 //
 // SRC is a local directory with the archive layout, https://<account>.blob.core.windows.net,
@@ -23,6 +24,13 @@
 // week the report looks back on are in the lake, and then writes <out>/<D>/report.md, the
 // CSV files and summary.json. Running it again, or late, is safe; a second run or sync on a
 // lake in use is refused.
+//
+// report, query and run read exactly the files the lake's committed manifest names: a stray
+// file is ignored, a missing or truncated one is an error, and a sync still at work is
+// invisible until it commits. check verifies the lake against its manifest; check --repair
+// removes strays and reads the blobs of damaged or missing files again. query runs one
+// statement that reads the lake only (DuckDB without external access, extensions or
+// configuration changes) unless --unsafe is given.
 //
 // For fetch, --to is the directory unless its value is a date, which ends the range: both
 // "fetch --to ./archive --date 2026-11-24" and "fetch --to ./archive --from 2026-11-20 --to
@@ -52,5 +60,6 @@
 //	amlmon fetch --source az://mystorageacct --to ./archive --date 2026-11-24
 //
 // Exit status: 0 success; 1 the job could not finish; 2 usage error; 3 finished, but alerts
-// fired (only with --fail-on-alert).
+// fired (only with --fail-on-alert); 4 finished, but some blobs could not be read (the rest
+// is committed, the lake is consistent, the next run reads them again).
 package main

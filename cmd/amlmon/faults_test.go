@@ -10,9 +10,10 @@ import (
 	"github.com/amlmon/amlmon/archive/azuritetest"
 )
 
-// A nightly run meets a storage account that throttles, cuts and stalls downloads. Through a
-// fault proxy in front of Azurite, every fault a retry can overcome leaves the same report as
-// a clean run.
+// A nightly run meets a storage account that throttles, cuts and stalls downloads, or fails
+// them all. Through a fault proxy in front of Azurite, every fault a retry can overcome leaves
+// the same report as a clean run; downloads that always fail exit 4 and leave a consistent
+// lake that the next, clean run completes.
 func TestSyncThroughFaults(t *testing.T) {
 	arc := e2eArchive(t)
 	az := azuritetest.Start(t)
@@ -63,6 +64,17 @@ func TestSyncThroughFaults(t *testing.T) {
 		})
 	}
 
+	t.Run("every download fails", func(t *testing.T) {
+		f := &azuritetest.Faults{FailDownloads: true}
+		lake := t.TempDir()
+		_, _, stderr := syncAndReport(t, lake, f.Serve(t, az), exitBlobsFailed, "--try-timeout", "2s", "--retries", "1")
+		if !strings.Contains(stderr, "level=ERROR") {
+			t.Errorf("the failures are not logged at ERROR:\n%s", tail(stderr, 20))
+		}
+		// The next night the account answers again: the same lake catches up.
+		got, _, _ := syncAndReport(t, lake, az.ConnectionString(), exitOK)
+		sameFiles(t, "after the failed night", clean, got)
+	})
 }
 
 // tail is the last n lines of s.

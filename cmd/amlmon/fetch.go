@@ -128,8 +128,8 @@ func (o *FetchOptions) Run(ctx context.Context, st *streams, _ []string) error {
 		return ctxErr(ctx, fmt.Errorf("fetch %s into %s: %w", name, o.Dir, err))
 	}
 	if n := counts.Unsafe + counts.Failed; n > 0 {
-		return fmt.Errorf("fetch %s into %s: %w: %d of %d blobs were not copied (see the errors above); the others were",
-			name, o.Dir, errBlobsFailed, n, counts.Listed)
+		// A name that cannot be a local path fails on every fetch; the error above says why.
+		return &blobsFailedError{failed: n, rest: "the others are downloaded, and the next fetch tries them again"}
 	}
 	return nil
 }

@@ -105,6 +105,25 @@ The words of QUERY may be spread over several arguments; "-" reads it from stdin
 			options: func() subcommand { return &QueryOptions{} },
 		},
 		{
+			name:     "check",
+			synopsis: "check --lake DIR [--read-data] [--repair --source SRC] [flags]",
+			summary:  "verify the lake against its manifest, and repair it",
+			about: `Verifies that every file the lake's manifest names is there, of its committed size
+and row count (read from its footer, or from every page with --read-data), that no
+stray or temporary file lies in the lake and that no commit was left unfinished.
+Exits 0 when the lake is clean, 1 with the list of problems otherwise.
+
+--repair removes stray and temporary files, completes or undoes an unfinished commit,
+removes a manifest file that cannot be read, and reads again from --source, whole,
+every blob whose rows were in a missing or damaged file (and the blobs of a removed
+manifest file). The lake then holds what a clean sync leaves; a repair that is
+stopped is safe, and the next sync or repair finishes it.`,
+			examples: `  amlmon check --lake ./lake
+  amlmon check --lake ./lake --read-data
+  amlmon check --lake ./lake --repair --source az://mystorageacct`,
+			options: func() subcommand { return &CheckOptions{} },
+		},
+		{
 			name:     "fetch",
 			synopsis: "fetch --source SRC --to DIR [--date D | --from D --to D] [flags]",
 			summary:  "download the raw blobs of a window into a local directory",
@@ -143,6 +162,8 @@ const exitCodesHelp = `Exit status:
   1  the job could not finish (the error says why)
   2  usage error
   3  finished, but alerts fired (only with --fail-on-alert)
+  4  finished, but some blobs could not be read: what could be read is committed, the
+     lake is consistent, and the next run reads the failed blobs again
 `
 
 const environmentHelp = `Every flag can also be set from the environment variable shown after it; a flag on

@@ -19,11 +19,10 @@ const (
 	exitFailed = 1 // the job could not finish
 	exitUsage  = 2
 	exitAlerts = 3 // finished, alerts fired, and --fail-on-alert was given
-	exitBlobs  = 4 // finished what it could, but some blobs failed; the next run tries them again
+	// exitBlobsFailed: finished and committed, but some blobs could not be read; the lake is
+	// consistent and the next run reads them again.
+	exitBlobsFailed = 4
 )
-
-// errBlobsFailed ends a command that finished with the blobs it could read, but not all.
-var errBlobsFailed = errors.New("blobs failed")
 
 // errAlertsFired ends a run that finished but fired alerts when --fail-on-alert asks for it.
 var errAlertsFired = errors.New("alerts fired")
@@ -96,10 +95,10 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &usage):
 		return exitUsage
+	case errors.Is(err, errBlobsFailed):
+		return exitBlobsFailed
 	case errors.Is(err, errAlertsFired):
 		return exitAlerts
-	case errors.Is(err, errBlobsFailed):
-		return exitBlobs
 	default:
 		return exitFailed
 	}
@@ -120,3 +119,18 @@ type streams struct {
 	// then logged through it rather than printed as text.
 	jsonLog *slog.Logger
 }
+
+// errBlobsFailed ends a sync, run or fetch that finished but could not read some blobs.
+var errBlobsFailed = errors.New("blobs failed")
+
+// blobsFailedError says how many blobs failed; it is errBlobsFailed.
+type blobsFailedError struct {
+	failed int64
+	rest   string // what became of the others, and of the failed blobs next time
+}
+
+func (e *blobsFailedError) Error() string {
+	return fmt.Sprintf("%d blobs failed (logged above); %s", e.failed, e.rest)
+}
+
+func (e *blobsFailedError) Is(target error) bool { return target == errBlobsFailed }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/spf13/pflag"
 
 	"github.com/amlmon/amlmon/archive"
@@ -74,6 +75,8 @@ type SourceOptions struct {
 	Inflate    InflateOptions
 	// TryTimeout bounds one try of a call to a storage account (see archive.AzureOptions.Timeout).
 	TryTimeout time.Duration
+	// Retries is how often a failed call to a storage account is tried again.
+	Retries int
 }
 
 // AddFlags registers --source, --workspace and --category.
@@ -82,6 +85,7 @@ func (o *SourceOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.Workspaces, "workspace", nil, "only these workspaces: names or resource-ID prefixes (repeatable, or comma-separated)")
 	fs.StringSliceVar(&o.Categories, "category", nil, `only these log categories, e.g. AmlComputeJobEvent, or "metrics" (repeatable, or comma-separated)`)
 	o.Inflate.AddFlags(fs)
+	fs.IntVar(&o.Retries, "retries", archive.DefaultRetries, "how often a throttled or failed call to a storage account is tried again, waiting as its Retry-After asks or longer each time (0: never)")
 	fs.DurationVar(&o.TryTimeout, "try-timeout", 0, "a call to a storage account that gets no answer, or a download that receives no byte, for this long is abandoned and tried again (default 1m)")
 }
 
@@ -118,12 +122,21 @@ func (o *SourceOptions) open(st *streams, log *slog.Logger) (archive.Source, str
 		SAS:              env("AZURE_STORAGE_SAS_TOKEN"),
 		Inflate:          o.Inflate.limit(),
 		Timeout:          o.TryTimeout,
+		Retry:            policy.RetryOptions{MaxRetries: retries(o.Retries)},
 		Logger:           log,
 	})
 	if err != nil {
 		return nil, name, fmt.Errorf("open archive %s: %w", name, err)
 	}
 	return s, name, nil
+}
+
+// retries is --retries as the Azure SDK counts: 0 there takes its default, -1 means none.
+func retries(n int) int32 {
+	if n <= 0 {
+		return -1
+	}
+	return int32(min(n, 1000))
 }
 
 // window narrows w to the workspaces and categories asked for.

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/amlmon/amlmon/archive"
+	"github.com/amlmon/amlmon/reports"
 	"github.com/amlmon/amlmon/transform"
 )
 
@@ -30,6 +31,7 @@ type tracker struct {
 	// fetching: the blobs are downloaded, not converted, so there are no records to count.
 	fetching bool
 	errs     []string
+	failed   []reports.FailedBlob
 }
 
 func newTracker(start time.Time) *tracker { return &tracker{start: start} }
@@ -57,6 +59,9 @@ func (t *tracker) blobDone(d transform.Done) {
 	t.records += d.Records
 	if d.Err != nil && len(t.errs) < maxRunErrors {
 		t.errs = append(t.errs, d.Err.Error()) // the source's errors name the blob
+	}
+	if d.Action == transform.Failed && len(t.failed) < maxRunErrors {
+		t.failed = append(t.failed, reports.FailedBlob{Container: d.Blob.Container, Blob: d.Blob.Name, Reason: errText(d.Err)})
 	}
 }
 
@@ -255,4 +260,18 @@ func formatCount(n int64) string {
 		return "-" + string(out)
 	}
 	return string(out)
+}
+
+// failures returns the failed blobs recorded, up to maxRunErrors.
+func (t *tracker) failures() []reports.FailedBlob {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]reports.FailedBlob(nil), t.failed...)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

@@ -21,6 +21,8 @@ type QueryOptions struct {
 	Format  string
 	Out     string
 	Explain bool
+	// Unsafe gives the query full DuckDB: files anywhere, writes, extensions, many statements.
+	Unsafe bool
 }
 
 // AddFlags registers the flags of query.
@@ -31,6 +33,7 @@ func (o *QueryOptions) AddFlags(fs *pflag.FlagSet) {
 	// --out is a file here but a directory for run and report: one AMLMON_OUT cannot serve both.
 	bindEnv(fs, "out", "AMLMON_QUERY_OUT")
 	fs.BoolVar(&o.Explain, "explain", false, "print the SQL that a KQL query becomes, without running it")
+	fs.BoolVar(&o.Unsafe, "unsafe", false, "run the query in full DuckDB: read and write any file, COPY, ATTACH, extensions, several statements (default: one SELECT that reads only the lake)")
 	o.Common.AddFlags(fs)
 }
 
@@ -66,12 +69,16 @@ func (o *QueryOptions) Run(ctx context.Context, st *streams, args []string) erro
 		return fmt.Errorf("open lake %s: %w (fill it first with amlmon sync or run)", o.Lake, err)
 	}
 	log := o.Common.logger(st)
-	db, err := reports.Open(ctx, o.Lake)
+	var opts []reports.Option
+	if !o.Unsafe {
+		opts = append(opts, reports.Sandboxed())
+	}
+	db, err := reports.Open(ctx, o.Lake, opts...)
 	if err != nil {
 		return fmt.Errorf("open lake %s: %w", o.Lake, err)
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, sql)
+	rows, err := db.RunQuery(ctx, sql)
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}

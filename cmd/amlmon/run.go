@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -75,7 +76,14 @@ func (o *RunOptions) run(ctx context.Context, st *streams, report reportFunc) er
 	// The lock covers the report too: a second run would otherwise sync under it, or replace
 	// the same report directory at the same time (SPEC §4: never twice at once on one lake).
 	defer release()
-	return report(ctx, o.Lake, d, o.Report, rules, now, status, o.Common.summaryOut(st), log)
+	err = report(ctx, o.Lake, d, o.Report, rules, now, status, o.Common.summaryOut(st), log)
+	if err == nil || errors.Is(err, errAlertsFired) {
+		// Failed blobs outrank fired alerts: the report may be short of their rows.
+		if ferr := failedError(status); ferr != nil {
+			return ferr
+		}
+	}
+	return err
 }
 
 // ReportFlags are the flags that shape a report: where it goes, the rules, the exit status.

@@ -65,12 +65,12 @@ func (o *SyncOptions) Run(ctx context.Context, st *streams, _ []string) error {
 	}()
 	j := syncJob{lake: o.Lake, source: o.Source, tuning: o.Tuning, window: o.Source.window(w), now: now, log: log, st: st,
 		summary: o.Common.summaryOut(st)}
-	_, release, err := j.do(ctx)
+	status, release, err := j.do(ctx)
 	if err != nil {
 		return err
 	}
 	release()
-	return nil
+	return failedError(status)
 }
 
 // syncJob is one sync of a window of an archive into a lake, shared by run and sync.
@@ -159,7 +159,11 @@ func (j syncJob) do(ctx context.Context) (_ *reports.RunStatus, release func(), 
 	writeSyncSummary(j.summary, stats, true)
 	errs := t.errors()
 	for _, e := range errs {
-		j.log.Warn("blob failed", "err", e)
+		j.log.Error("blob failed", "err", e)
+	}
+	if stats.Failed > 0 {
+		j.log.Error("blobs failed; the others are committed and the lake is consistent; the next run reads them again",
+			"blobs_failed", stats.Failed)
 	}
 	return &reports.RunStatus{
 		Started:      startedAt,
@@ -173,6 +177,7 @@ func (j syncJob) do(ctx context.Context) (_ *reports.RunStatus, release func(), 
 		Rejected:     stats.Rejected,
 		Warnings:     stats.Warnings,
 		Errors:       errs,
+		FailedBlobs:  t.failures(),
 	}, free, nil
 }
 
@@ -327,4 +332,12 @@ func writeSyncSummary(w io.Writer, s transform.Stats, complete bool) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Rejects:  %s lines rejected, %s values not coerced\n", formatCount(s.Rejected), formatCount(s.Warnings))
 	fmt.Fprintf(w, "Time:     %s, %.2f MiB/s, %s records/s\n", s.Duration.Round(time.Millisecond), mib, formatCount(int64(rps)))
+}
+
+// failedError is the error that ends a sync whose blobs did not all convert, or nil.
+func failedError(s *reports.RunStatus) error {
+	if s == nil || s.Failed == 0 {
+		return nil
+	}
+	return &blobsFailedError{failed: s.Failed, rest: "the others are committed, the lake is consistent, and the next run reads them again"}
 }
