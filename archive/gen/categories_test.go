@@ -44,12 +44,17 @@ var laColumns = map[string][]string{
 		"UserAgent", "XMSClientRequestId", "XRequestId", "ModelStatusCode", "RequestDurationMs",
 		"RequestPayloadSize", "RequestThrottlingDelayMs", "ResponseCode", "ResponseDurationMs",
 		"ResponsePayloadSize", "ResponseThrottlingDelayMs", "TotalDurationMs"},
+	"AmlRegistryReadEventsLog": {"AssetName", "AssetVersion", "Labels", "RegistryResourceId", "RegistryTenantId",
+		"UserName", "UserObjectId"},
+	"AmlRegistryWriteEventsLog": {"AssetName", "AssetVersion", "Labels", "RegistryResourceId", "RegistryTenantId",
+		"UserName", "UserObjectId"},
 }
 
-// TestOtherCategories checks the audit and online endpoint categories: container and category
-// agree, per-category keys are Log Analytics columns (in any case, inside properties or at top
-// level), every column occurs, identity is on some records and not on others, the endpoint's
-// categories come from its own resource, and some requests failed with a 5xx.
+// TestOtherCategories checks the audit, online endpoint and registry categories: container and
+// category agree, per-category keys are Log Analytics columns (in any case, inside properties or
+// at top level), every column occurs, identity is on some records and not on others, the
+// endpoint's and the registry's categories come from their own resources, and some requests
+// failed with a 5xx.
 func TestOtherCategories(t *testing.T) {
 	o := quirkOptions()
 	byContainer := map[string]string{}
@@ -74,8 +79,9 @@ func TestOtherCategories(t *testing.T) {
 			if rec["category"] != category {
 				t.Fatalf("%s/%s: category %v", b.Container, b.Name, rec["category"])
 			}
-			endpoint := strings.Contains(strings.ToUpper(resourceIDOf(rec)), "/ONLINEENDPOINTS/")
-			if endpoint != strings.HasPrefix(category, "AmlOnlineEndpoint") {
+			rid := strings.ToUpper(resourceIDOf(rec))
+			endpoint, registry := strings.Contains(rid, "/ONLINEENDPOINTS/"), strings.Contains(rid, "/REGISTRIES/")
+			if endpoint != strings.HasPrefix(category, "AmlOnlineEndpoint") || registry != strings.HasPrefix(category, "AmlRegistry") {
 				t.Errorf("%s: %s record of resource %s", b.Name, category, resourceIDOf(rec))
 			}
 			keys := map[string]any{}

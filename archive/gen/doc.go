@@ -1,7 +1,8 @@
 // Package gen generates realistic archives of Azure Machine Learning diagnostic logs and platform
 // metrics, as Azure Monitor diagnostic settings write them to a storage account (docs/lake.md,
-// the archive), for tests, the demo and the benchmark. The output depends only on the Options: the same seed gives
-// the same bytes, and each hour of a resource is computed on its own, so memory holds one hour.
+// the archive), for tests, the demo and the benchmark. The output depends only on the Options:
+// the same seed gives the same bytes, and each hour of a resource is computed on its own, so
+// memory holds one hour.
 //
 // # What it contains
 //
@@ -10,7 +11,7 @@
 // account, whose diagnostic settings no longer offer AmlComputeClusterNodeEvent (deprecated in
 // February 2022): they log everything else. With Options.IdleWorkspaces, the last workspaces
 // have run nothing for over a week: they log nothing and export metrics every two hours only.
-// Per workspace and hour:
+// The containers:
 //
 //   - insights-logs-amlcomputejobevent: jobs that are submitted, run, and succeed or fail
 //     (JobSubmitted, JobRunning, JobSucceeded, JobFailed), more by day than by night. Failed jobs
@@ -40,6 +41,10 @@
 //     hour in three; insights-logs-amlonlineendpointeventlog, a rolling restart of an instance
 //     after midnight and one hour in eleven; and its exported metrics RequestLatency and
 //     RequestLatency_P99.
+//   - The registry mlr-shared (.../PROVIDERS/MICROSOFT.MACHINELEARNINGSERVICES/REGISTRIES/
+//     MLR-SHARED), through which the workspaces share models and environments:
+//     insights-logs-amlregistryreadeventslog, assets pulled in one hour of four, and
+//     insights-logs-amlregistrywriteeventslog, versions published in one hour of twelve.
 //   - With Options.ExtraCategories, insights-logs-amlrunstatuschangedevent (a status change per
 //     job event) and insights-logs-amlcomputecpugpuutilization (a CPU sample per node and
 //     hour, and GPU samples on GPU clusters).
@@ -63,9 +68,10 @@
 // status event more often than every ten seconds, the workspaces get more clusters; once every
 // workspace metric has a record a minute, online endpoints of the workspaces
 // (.../WORKSPACES/<WS>/ONLINEENDPOINTS/EP-<MODEL>-<N>) add their exported metrics to
-// insights-metrics-pt1m: RequestLatency and its percentiles, a record a minute each. Without TargetBytes the archive has neither. The categories
-// that log only when someone acts keep their own small rates and take a small share of the
-// lines.
+// insights-metrics-pt1m: RequestLatency and its percentiles, a record a minute each. Without
+// TargetBytes the archive has neither. The categories that log only when someone acts, the
+// first workspace's online endpoint and the registry keep their own small rates and take a
+// small share of the lines.
 //
 // A blob exists only for an hour in which its resource logged something (and for the quirks
 // below).
@@ -73,8 +79,8 @@
 // # Quirks
 //
 // With Options.Quirks, the archive has every irregularity that docs/lake.md lists for records,
-// each several times a day. Blob-level quirks follow the hour of day (hod), the day and the resource's index, so that
-// every day has each of them:
+// each several times a day. Blob-level quirks follow the hour of day (hod), the day and the
+// resource's index, so that every day has each of them:
 //
 //   - Missing hours: cluster events of the last workspace that is not idle at hod 14; metrics
 //     of the first workspace at hod 4; job events of the second workspace at an hour that

@@ -328,3 +328,49 @@ func (g *generator) endpointEventRecords(res *resource, h time.Time) []record {
 	}
 	return recs
 }
+
+// registryAssets are the models and environments the registry shares among the workspaces.
+var registryAssets = []struct{ name, labels string }{
+	{"fraud-xgb", "production"},
+	{"churn-lgbm", "production,tabular"},
+	{"sklearn-1.5", "environment"},
+	{"pytorch-2.3-cuda12", "environment,gpu"},
+}
+
+// registryRecords are the registry's AmlRegistryReadEventsLog (ci == ciRegistryRead: pipelines
+// pull an asset in one hour of four) or AmlRegistryWriteEventsLog (someone publishes a version
+// in one hour of twelve) for hour h.
+func (g *generator) registryRecords(ci int, res *resource, h time.Time) []record {
+	read := ci == ciRegistryRead
+	if read && hourKey(h)%4 != 1 || !read && hourKey(h)%12 != 7 {
+		return nil
+	}
+	r := g.rng("registry", int64(ci), int64(res.idx), hourKey(h))
+	n := 1 + r.IntN(2)
+	recs := make([]record, 0, n)
+	op := "Microsoft.MachineLearningServices/registries/assets/read"
+	if !read {
+		op = "Microsoft.MachineLearningServices/registries/assets/write"
+	}
+	for i := 0; i < n; i++ {
+		rec := record{t: h.Add(time.Duration(r.Int64N(int64(time.Hour))))}
+		g.style(r, &rec)
+		asset := registryAssets[r.IntN(len(registryAssets))]
+		who := users[r.IntN(len(users))]
+		rec.top = append(g.logTop(categoryNames[ci], op, "Informational", "Succeeded",
+			g.guid("registry-correlation", int64(ci), hourKey(h), int64(i)), res.ws.location),
+			kv{"resultSignature", "200"})
+		rec.top = g.withIdentity(r, rec.top, who)
+		rec.props = []kv{
+			{"AssetName", asset.name},
+			{"AssetVersion", fmt.Sprint(1 + r.IntN(12))},
+			{"Labels", asset.labels},
+			{"RegistryResourceId", strings.ToLower(res.id)},
+			{"RegistryTenantId", g.guid("tenant")},
+			{"UserName", who},
+			{"UserObjectId", g.guid("principal/" + who)},
+		}
+		recs = append(recs, rec)
+	}
+	return recs
+}

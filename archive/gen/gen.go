@@ -268,8 +268,8 @@ func (g *generator) reshape(statuses, series float64) {
 // probe returns the mean lines and bytes per workspace and hour of each group. It renders a
 // dozen hours spread over the archive, each of another workspace (load follows the time of day,
 // and the workspaces' clusters differ), the first busy endpoint's metrics for those hours,
-// weighted by the endpoints per workspace, and the first workspace's online endpoint, shared
-// by all workspaces. The job events of a dozen hours vary more than the
+// weighted by the endpoints per workspace, and the first workspace's online endpoint and the
+// registry, shared by all workspaces. The job events of a dozen hours vary more than the
 // target's tolerance, as the number of jobs is drawn per hour; so they are scaled by the jobs of
 // all hours over those of the probed ones, which costs two random draws an hour.
 func (g *generator) probe() (lines, size [numGroups]float64) {
@@ -281,13 +281,14 @@ func (g *generator) probe() (lines, size [numGroups]float64) {
 			size[groupOf(ci)] += weight * float64(len(buf)+1)
 		}
 	}
-	var serving, endpoint *resource
+	var serving *resource
+	var shared []*resource // of all workspaces
 	for _, res := range g.resources {
 		switch {
 		case res.kind == kindServing && serving == nil:
 			serving = res
-		case res.kind == kindEndpoint:
-			endpoint = res
+		case res.kind == kindEndpoint, res.kind == kindRegistry:
+			shared = append(shared, res)
 		}
 	}
 	jobCount := func(w *workspace, h time.Time) float64 {
@@ -305,9 +306,9 @@ func (g *generator) probe() (lines, size [numGroups]float64) {
 		if serving != nil {
 			measure(ciMetrics, serving, h, float64(g.endpoints)/float64(n))
 		}
-		if endpoint != nil {
+		for _, res := range shared {
 			for ci := 0; ci < numContainers; ci++ {
-				measure(ci, endpoint, h, 1/float64(n))
+				measure(ci, res, h, 1/float64(n))
 			}
 		}
 		// A job logs its submission and start in its hour, its end mostly in the next.
@@ -339,8 +340,12 @@ func (g *generator) records(ci int, res *resource, h time.Time) []record {
 		if ci != ciTraffic && ci != ciConsole && ci != ciEvent {
 			return nil
 		}
+	case res.kind == kindRegistry:
+		if ci != ciRegistryRead && ci != ciRegistryWrite {
+			return nil
+		}
 	case res.kind != kindWorkspace, res.ws.idle, ci == ciNode && !res.ws.nodeEvents,
-		ci == ciTraffic, ci == ciConsole, ci == ciEvent:
+		ci == ciTraffic, ci == ciConsole, ci == ciEvent, ci == ciRegistryRead, ci == ciRegistryWrite:
 		return nil
 	}
 	if (ci == ciUtilization || ci == ciRunStatus) && !g.o.ExtraCategories {
@@ -368,6 +373,8 @@ func (g *generator) records(ci int, res *resource, h time.Time) []record {
 		recs = g.consoleRecords(res, h)
 	case ciEvent:
 		recs = g.endpointEventRecords(res, h)
+	case ciRegistryRead, ciRegistryWrite:
+		recs = g.registryRecords(ci, res, h)
 	default:
 		recs = g.workspaceEventRecords(ci, res.ws, h)
 	}

@@ -84,6 +84,8 @@ func (g *generator) metricRecords(res *resource, h time.Time) []record {
 		}, []string{"Transactions", "Ingress"})
 	case kindServing:
 		return g.servingMetricRecords(r, res, h)
+	case kindRegistry:
+		return nil
 	}
 	w := res.ws
 	if w.idle {

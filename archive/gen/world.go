@@ -31,12 +31,14 @@ const (
 	ciTraffic // the online endpoint's
 	ciConsole // the online endpoint's
 	ciEvent   // the online endpoint's
+	ciRegistryRead
+	ciRegistryWrite
 	numContainers
 )
 
 // containerOrder is the name order, in which Generate emits the blobs of an hour.
 var containerOrder = []int{
-	ciCluster, ciNode, ciUtilization, ciJob, ciConsole, ciEvent, ciTraffic, ciRunStatus,
+	ciCluster, ciNode, ciUtilization, ciJob, ciConsole, ciEvent, ciTraffic, ciRegistryRead, ciRegistryWrite, ciRunStatus,
 	ciComputeInstance, ciDataLabel, ciDataSet, ciDataStore, ciDeployment, ciEnvironment,
 	ciInferencing, ciAudit, ciPipeline, ciRun, ciMetrics,
 }
@@ -61,6 +63,8 @@ var containerNames = [numContainers]string{
 	"insights-logs-amlonlineendpointtrafficlog",
 	"insights-logs-amlonlineendpointconsolelog",
 	"insights-logs-amlonlineendpointeventlog",
+	"insights-logs-amlregistryreadeventslog",
+	"insights-logs-amlregistrywriteeventslog",
 }
 
 var categoryNames = [numContainers]string{
@@ -83,6 +87,8 @@ var categoryNames = [numContainers]string{
 	"AmlOnlineEndpointTrafficLog",
 	"AmlOnlineEndpointConsoleLog",
 	"AmlOnlineEndpointEventLog",
+	"AmlRegistryReadEventsLog",
+	"AmlRegistryWriteEventsLog",
 }
 
 // Resource kinds.
@@ -90,7 +96,8 @@ const (
 	kindWorkspace = iota
 	kindEndpoint  // the online endpoint of the first workspace, with logs and metrics
 	kindForeign
-	kindServing // an online endpoint that TargetBytes adds to a busy workspace
+	kindServing  // an online endpoint that TargetBytes adds to a busy workspace
+	kindRegistry // an Azure ML registry that the workspaces share models and environments through
 )
 
 // resource is one resource that has blobs in the archive.
@@ -260,6 +267,12 @@ func (g *generator) buildWorld() {
 		g.resources = append(g.resources, &resource{idx: len(g.resources), id: strings.ToUpper(fmt.Sprintf(
 			"/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Storage/storageAccounts/stmlartifacts%d", ws.sub, ws.rg, g.o.Seed%1000)),
 			kind: kindForeign})
+	}
+	if len(g.workspaces) > 0 {
+		ws := g.workspaces[0]
+		g.resources = append(g.resources, &resource{idx: len(g.resources), id: strings.ToUpper(fmt.Sprintf(
+			"/subscriptions/%s/resourceGroups/%s/providers/Microsoft.MachineLearningServices/registries/mlr-shared", ws.sub, ws.rg)),
+			kind: kindRegistry, ws: ws})
 	}
 	for e := 0; e < g.endpoints && len(g.workspaces) > 0; e++ {
 		ws := g.workspaces[e%len(g.workspaces)]
