@@ -61,7 +61,7 @@ type rawRule struct {
 //	extends_defaults: true        # keep DefaultRules; a rule of the same name replaces one
 //	rules:
 //	  - name: gpu_hot
-//	    metric: GPU Utilization   # AzureMetrics MetricName, matched case-insensitively
+//	    metric: GpuUtilization    # AzureMetrics MetricName (its REST name), matched case-insensitively
 //	    aggregation: Average      # Total | Average | Maximum | Minimum | Count
 //	    operator: GreaterThan     # GreaterThan | GreaterThanOrEqual | LessThan | LessThanOrEqual
 //	    threshold: 95

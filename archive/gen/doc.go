@@ -1,12 +1,17 @@
 // Package gen generates realistic archives of Azure Machine Learning diagnostic logs and platform
-// metrics, as Azure Monitor diagnostic settings write them to a storage account (SPEC §1), for
-// tests, the demo and the benchmark. The output depends only on the Options: the same seed gives
-// the same bytes, and each hour of a resource is computed on its own, so memory holds one hour.
+// metrics, as Azure Monitor diagnostic settings write them to a storage account (docs/lake.md,
+// the archive), for tests, the demo and the benchmark. The output depends only on the Options:
+// the same seed gives the same bytes, and each hour of a resource is computed on its own, so
+// memory holds one hour.
 //
 // # What it contains
 //
 // Workspaces with AmlCompute clusters (the first cluster of the first two workspaces is named
-// "cpu-cluster" in both). Per workspace and hour:
+// "cpu-cluster" in both). With Options.CurrentWorkspaces, the last workspaces belong to a current
+// account, whose diagnostic settings no longer offer AmlComputeClusterNodeEvent (deprecated in
+// February 2022): they log everything else. With Options.IdleWorkspaces, the last workspaces
+// have run nothing for over a week: they log nothing and export metrics every two hours only.
+// The containers:
 //
 //   - insights-logs-amlcomputejobevent: jobs that are submitted, run, and succeed or fail
 //     (JobSubmitted, JobRunning, JobSucceeded, JobFailed), more by day than by night. Failed jobs
@@ -21,17 +26,38 @@
 //     allocation, boot and start-task times, logged when the start task ends. The last status
 //     event of each hour comes a minute before its end, so node events of a scale-up started
 //     then land in the next hour's blob; every day at 23:5x one cluster scales up on purpose.
-//   - insights-logs-modelschangeevent (first workspace only): an audit category with no typed
-//     table.
+//   - insights-logs-modelschangeevent (first workspace only): model registrations, with
+//     AmlModelName.
+//   - Categories that log only when someone acts, in every other workspace and one hour in
+//     eight: ComputeInstanceEvent, DataLabelChangeEvent, DataSetReadEvent, DataStoreChangeEvent,
+//     DeploymentEventAKS, EnvironmentChangeEvent, InferencingOperationAKS, PipelineChangeEvent
+//     and RunEvent. Their per-category keys are named as the columns of their Log Analytics
+//     tables (AmlModelName, AmlDatasetId, AmlDatasetName, AmlWorkspaceId, ...), and two records
+//     in three of them, and of model changes, carry the caller's identity.
+//   - The online endpoint of the first workspace (.../WORKSPACES/<WS>/ONLINEENDPOINTS/
+//     EP-FRAUD-SCORING): insights-logs-amlonlineendpointtrafficlog, a record per request (a few
+//     an hour, some answered 429, 424 with the model's 500, 500 or 503, a 5xx every six
+//     hours); insights-logs-amlonlineendpointconsolelog, what its inference server prints, one
+//     hour in three; insights-logs-amlonlineendpointeventlog, a rolling restart of an instance
+//     after midnight and one hour in eleven; and its exported metrics RequestLatency and
+//     RequestLatency_P99.
+//   - The registry mlr-shared (.../PROVIDERS/MICROSOFT.MACHINELEARNINGSERVICES/REGISTRIES/
+//     MLR-SHARED), through which the workspaces share models and environments:
+//     insights-logs-amlregistryreadeventslog, assets pulled in one hour of four, and
+//     insights-logs-amlregistrywriteeventslog, versions published in one hour of twelve.
 //   - With Options.ExtraCategories, insights-logs-amlrunstatuschangedevent (a status change per
 //     job event) and insights-logs-amlcomputecpugpuutilization (a CPU sample per node and
 //     hour, and GPU samples on GPU clusters).
 //   - insights-metrics-pt1m: "Quota Utilization Percentage", "Model Deploy Failed", "Unusable
 //     Nodes", "Active Nodes", "Idle Nodes", "Completed Runs", "Failed Runs", "Started Runs" and
-//     "Cpu Utilization" (more metric names when TargetBytes asks for volume), derived from the
-//     same clusters and jobs. Counting metrics have no record for a minute with nothing to
-//     count. The default alert rules fire in some hours: Model Deploy Failed in about one hour
-//     in nine, Unusable Nodes in one in thirteen, Quota Utilization Percentage in the busiest.
+//     "CpuUtilization" (more metric names when TargetBytes asks for volume), derived from the
+//     same clusters and jobs, by their REST names and only metrics that diagnostic settings
+//     export (reference_test.go quotes Microsoft's list). Dimensions are not exported, so a
+//     metric is per workspace. Counting metrics have no record for a minute with nothing to
+//     count, node samples (CpuUtilization, ...) none for a minute without a node, and in an
+//     hour with no node and no run a workspace exports a record every 15 minutes only. The
+//     default alert rules fire in some hours: Model Deploy Failed in about one hour in nine,
+//     Unusable Nodes in one in thirteen, Quota Utilization Percentage in the busiest.
 //
 // # Size
 //
@@ -41,25 +67,28 @@
 // on a sample of hours, and grows the account as a busier one grows: once a cluster would log a
 // status event more often than every ten seconds, the workspaces get more clusters; once every
 // workspace metric has a record a minute, online endpoints of the workspaces
-// (.../WORKSPACES/<WS>/ONLINEENDPOINTS/EP-<MODEL>-<N>) add theirs to insights-metrics-pt1m:
-// RequestsPerMinute, RequestLatency and its percentiles, connections, network bytes and data
-// collection, a record a minute each. Without TargetBytes the archive has neither.
+// (.../WORKSPACES/<WS>/ONLINEENDPOINTS/EP-<MODEL>-<N>) add their exported metrics to
+// insights-metrics-pt1m: RequestLatency and its percentiles, a record a minute each. Without
+// TargetBytes the archive has neither. The categories that log only when someone acts, the
+// first workspace's online endpoint and the registry keep their own small rates and take a
+// small share of the lines.
 //
 // A blob exists only for an hour in which its resource logged something (and for the quirks
 // below).
 //
 // # Quirks
 //
-// With Options.Quirks, the archive has every irregularity of SPEC §1.3, each several times a
-// day. Blob-level quirks follow the hour of day (hod), the day and the resource's index, so that
-// every day has each of them:
+// With Options.Quirks, the archive has every irregularity that docs/lake.md lists for records,
+// each several times a day. Blob-level quirks follow the hour of day (hod), the day and the
+// resource's index, so that every day has each of them:
 //
-//   - Missing hours: cluster events of the last workspace at hod 14; metrics of the first
-//     workspace at hod 4; job events of the second workspace at an hour that moves by one a day.
-//   - Empty blobs (size 0): node events of the last workspace at hod 9; model changes of the
-//     first workspace at hod 17.
+//   - Missing hours: cluster events of the last workspace that is not idle at hod 14; metrics
+//     of the first workspace at hod 4; job events of the second workspace at an hour that
+//     moves by one a day.
+//   - Empty blobs (size 0): node events of the last workspace that logs them at hod 9; model
+//     changes of the first workspace at hod 17.
 //   - The old {"records": [...]} wrapper: job events at hod 3, metrics at hod 15, cluster events
-//     at hod 10, one workspace a day each.
+//     at hod 10, one workspace a day each (idle ones left out of the turn).
 //   - A UTF-8 BOM on about one blob in ten, CRLF line endings on one in eight, no newline after
 //     the final record (always a complete record) on one in six.
 //   - One bad line in about one blob in nine, cycling through: not JSON (a truncated record or an
@@ -68,8 +97,7 @@
 //   - Late records: about 4 % of records sit at the start of the next hour's blob. Job events at
 //     hod 2 of one workspace a day also carry the events of a job that ran a day or two
 //     earlier (24 to 46 hours late).
-//   - Extra resources in the metrics container: an online endpoint of the first workspace
-//     (.../WORKSPACES/<WS>/ONLINEENDPOINTS/<EP>) and a storage account of another provider.
+//   - A resource of another provider in the metrics container: a storage account.
 //
 // Record-level quirks are drawn per record:
 //
@@ -81,7 +109,7 @@
 //     at top level with no properties object (5 %), or the later half of them at top level
 //     beside a properties object with the rest (4 %); resourceid instead of resourceId (6 %);
 //     resource IDs in lower case (4 %) or with a trailing slash (4 %); non-standard top-level
-//     fields Tenant and ingestionSource (5 %).
+//     fields Tenant and ingestionSource (5 %), and on metric records a dimensions object (5 %).
 //   - Numbers as strings ("CurrentNodeCount": "3", 30 % of numeric fields in log records, 3 % in
 //     metrics), booleans as strings ("True", "false"), QuotaUtilized "n/a" (3 % of cluster
 //     events), QuotaAllocated 0 (3 %), cluster events without CurrentNodeCount (4 %), metric

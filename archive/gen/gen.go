@@ -50,6 +50,14 @@ type Options struct {
 	// ExtraCategories adds the AmlComputeCpuGpuUtilization and AmlRunStatusChangedEvent
 	// categories.
 	ExtraCategories bool
+	// CurrentWorkspaces is how many of the last workspaces belong to an account whose
+	// diagnostic settings no longer offer AmlComputeClusterNodeEvent (Microsoft deprecated it
+	// in February 2022): they log no node events.
+	CurrentWorkspaces int
+	// IdleWorkspaces is how many of the last workspaces have run nothing for over a week: they
+	// log nothing, and export metrics every two hours only, as Azure Monitor does for a
+	// resource idle that long.
+	IdleWorkspaces int
 }
 
 // Blob is one archive blob.
@@ -63,7 +71,7 @@ type Blob struct {
 
 // Version changes whenever the same Options give different bytes, so that an archive kept from
 // an earlier generator can be told apart.
-const Version = 2
+const Version = 3
 
 // Stats sum up a generated archive.
 type Stats struct {
@@ -135,8 +143,12 @@ func newGenerator(o Options) (*generator, error) {
 	def(&o.MetricsPerHour, maxPoints)
 	switch {
 	case o.Hours < 0, o.Workspaces < 0, o.ClustersPerWorkspace < 0, o.JobsPerHour < 0,
-		o.ClusterEventsPerHour < 0, o.MetricsPerHour < 0, o.TargetBytes < 0:
+		o.ClusterEventsPerHour < 0, o.MetricsPerHour < 0, o.TargetBytes < 0,
+		o.CurrentWorkspaces < 0, o.IdleWorkspaces < 0:
 		return nil, fmt.Errorf("%w: a count or size is negative", ErrOptions)
+	case o.CurrentWorkspaces > o.Workspaces, o.IdleWorkspaces > o.Workspaces:
+		return nil, fmt.Errorf("%w: %d current and %d idle workspaces of %d", ErrOptions,
+			o.CurrentWorkspaces, o.IdleWorkspaces, o.Workspaces)
 	case o.MetricsPerHour > maxPoints:
 		return nil, fmt.Errorf("%w: MetricsPerHour %d: at most %d, one a minute", ErrOptions, o.MetricsPerHour, maxPoints)
 	case o.ClusterEventsPerHour > maxSlots:
@@ -255,8 +267,9 @@ func (g *generator) reshape(statuses, series float64) {
 
 // probe returns the mean lines and bytes per workspace and hour of each group. It renders a
 // dozen hours spread over the archive, each of another workspace (load follows the time of day,
-// and the workspaces' clusters differ), and the first endpoint's metrics for those hours,
-// weighted by the endpoints per workspace. The job events of a dozen hours vary more than the
+// and the workspaces' clusters differ), the first busy endpoint's metrics for those hours,
+// weighted by the endpoints per workspace, and the first workspace's online endpoint and the
+// registry, shared by all workspaces. The job events of a dozen hours vary more than the
 // target's tolerance, as the number of jobs is drawn per hour; so they are scaled by the jobs of
 // all hours over those of the probed ones, which costs two random draws an hour.
 func (g *generator) probe() (lines, size [numGroups]float64) {
@@ -269,10 +282,13 @@ func (g *generator) probe() (lines, size [numGroups]float64) {
 		}
 	}
 	var serving *resource
+	var shared []*resource // of all workspaces
 	for _, res := range g.resources {
-		if res.kind == kindServing {
+		switch {
+		case res.kind == kindServing && serving == nil:
 			serving = res
-			break
+		case res.kind == kindEndpoint, res.kind == kindRegistry:
+			shared = append(shared, res)
 		}
 	}
 	jobCount := func(w *workspace, h time.Time) float64 {
@@ -289,6 +305,11 @@ func (g *generator) probe() (lines, size [numGroups]float64) {
 		}
 		if serving != nil {
 			measure(ciMetrics, serving, h, float64(g.endpoints)/float64(n))
+		}
+		for _, res := range shared {
+			for ci := 0; ci < numContainers; ci++ {
+				measure(ci, res, h, 1/float64(n))
+			}
 		}
 		// A job logs its submission and start in its hour, its end mostly in the next.
 		probed += 0.75*jobCount(res.ws, h) + 0.25*jobCount(res.ws, h.Add(-time.Hour))
@@ -313,7 +334,18 @@ func (g *generator) probe() (lines, size [numGroups]float64) {
 
 // records are the records of one container and resource whose time is in hour h.
 func (g *generator) records(ci int, res *resource, h time.Time) []record {
-	if res.kind != kindWorkspace && ci != ciMetrics {
+	switch {
+	case ci == ciMetrics:
+	case res.kind == kindEndpoint:
+		if ci != ciTraffic && ci != ciConsole && ci != ciEvent {
+			return nil
+		}
+	case res.kind == kindRegistry:
+		if ci != ciRegistryRead && ci != ciRegistryWrite {
+			return nil
+		}
+	case res.kind != kindWorkspace, res.ws.idle, ci == ciNode && !res.ws.nodeEvents,
+		ci == ciTraffic, ci == ciConsole, ci == ciEvent, ci == ciRegistryRead, ci == ciRegistryWrite:
 		return nil
 	}
 	if (ci == ciUtilization || ci == ciRunStatus) && !g.o.ExtraCategories {
@@ -335,6 +367,16 @@ func (g *generator) records(ci int, res *resource, h time.Time) []record {
 		recs = g.utilizationRecords(res.ws, h)
 	case ciRunStatus:
 		recs = g.runStatusRecords(res.ws, h)
+	case ciTraffic:
+		recs = g.trafficRecords(res, h)
+	case ciConsole:
+		recs = g.consoleRecords(res, h)
+	case ciEvent:
+		recs = g.endpointEventRecords(res, h)
+	case ciRegistryRead, ciRegistryWrite:
+		recs = g.registryRecords(ci, res, h)
+	default:
+		recs = g.workspaceEventRecords(ci, res.ws, h)
 	}
 	slices.SortStableFunc(recs, func(a, b record) int { return a.t.Compare(b.t) })
 	return recs
@@ -450,11 +492,13 @@ func (g *generator) plan(ci int, res *resource, h time.Time) plan {
 	if !g.o.Quirks {
 		return p
 	}
-	hod, d, ri, c, w := int64(h.Hour()), dayKey(h), int64(res.idx), int64(ci), int64(len(g.workspaces))
+	// Rotations run over the workspaces that log: not over idle ones, and for node events not
+	// over those of a current account.
+	hod, d, ri, c, w, wn := int64(h.Hour()), dayKey(h), int64(res.idx), int64(ci), int64(g.active()), int64(g.withNodes())
 	p.missing = (ci == ciCluster && hod == 14 && ri == w-1) ||
 		(ci == ciMetrics && hod == 4 && ri == 0) ||
 		(ci == ciJob && hod == (5+d)%24 && ri == 1%w)
-	p.empty = (ci == ciNode && hod == 9 && ri == w-1) || (ci == ciAudit && hod == 17 && ri == 0)
+	p.empty = (ci == ciNode && hod == 9 && ri == wn-1) || (ci == ciAudit && hod == 17 && ri == 0)
 	p.wrapper = (ci == ciJob && hod == 3 && ri == d%w) ||
 		(ci == ciMetrics && hod == 15 && ri == (d+1)%w) ||
 		(ci == ciCluster && hod == 10 && ri == (d+2)%w)

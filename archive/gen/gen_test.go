@@ -293,6 +293,9 @@ func TestQuirks(t *testing.T) {
 					found["metric number as string"]++
 				}
 				found["metric "+strings.ToLower(name)]++
+				if _, ok := rec["dimensions"]; ok {
+					found["metric with an extra top-level key"]++
+				}
 				continue
 			}
 			if _, ok := rec["properties"]; !ok {
@@ -420,7 +423,7 @@ func TestQuirks(t *testing.T) {
 		"online endpoint", "foreign provider",
 		"metric quota utilization percentage", "metric model deploy failed", "metric unusable nodes",
 		"metric active nodes", "metric idle nodes", "metric completed runs", "metric failed runs",
-		"metric started runs", "metric cpu utilization",
+		"metric started runs", "metric cpuutilization", "metric with an extra top-level key",
 	}
 	for _, q := range want {
 		if found[q] < 2 {
@@ -434,7 +437,7 @@ var standardTop = map[string]bool{
 	"time": true, "resourceId": true, "resourceid": true, "category": true, "operationName": true,
 	"operationVersion": true, "level": true, "resultType": true, "correlationId": true,
 	"location": true, "properties": true, "callerIpAddress": true, "durationMs": true,
-	"identity": true, "Tenant": true, "ingestionSource": true,
+	"identity": true, "Tenant": true, "ingestionSource": true, "resultSignature": true,
 }
 
 func classifyBad(raw string, found map[string]int) {
@@ -693,7 +696,8 @@ func TestWriteDir(t *testing.T) {
 }
 
 func TestOptionsRejected(t *testing.T) {
-	for _, o := range []Options{{Hours: -1}, {MetricsPerHour: 61}, {TargetBytes: -5}} {
+	for _, o := range []Options{{Hours: -1}, {MetricsPerHour: 61}, {TargetBytes: -5},
+		{Workspaces: 2, CurrentWorkspaces: 3}, {Workspaces: 2, IdleWorkspaces: 3}, {IdleWorkspaces: -1}} {
 		if err := Generate(o, func(Blob) error { return nil }); err == nil {
 			t.Errorf("Generate(%+v) accepted", o)
 		}

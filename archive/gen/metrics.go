@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// metricNames are Azure ML workspace platform metrics by their REST names. The first nine are
-// always exported; the rest only add volume when a large archive is asked for.
+// metricNames are Azure ML workspace platform metrics by their REST names, all of them exported
+// by diagnostic settings (reference_test.go quotes Microsoft's list). The first nine are always
+// exported; the rest only add volume when a large archive is asked for.
 var metricNames = []string{
 	"Quota Utilization Percentage",
 	"Model Deploy Failed",
@@ -19,27 +20,33 @@ var metricNames = []string{
 	"Completed Runs",
 	"Failed Runs",
 	"Started Runs",
-	"Cpu Utilization",
+	"CpuUtilization",
 	"Active Cores", "Idle Cores", "Total Nodes", "Total Cores", "Unusable Cores", "Preempted Nodes",
 	"Preempted Cores", "Leaving Nodes", "Leaving Cores", "Cancelled Runs", "Cancel Requested Runs",
-	"Not Responding Runs", "Queued Runs", "Preparing Runs", "Provisioning Runs", "Running Runs",
+	"Not Responding Runs", "Queued Runs", "Preparing Runs", "Provisioning Runs", "Starting Runs",
 	"Finalizing Runs", "Errors", "Warnings", "Model Register Succeeded", "Model Register Failed",
-	"Model Deploy Started", "Model Deploy Succeeded", "Gpu Utilization", "Cpu Memory Utilization",
-	"Gpu Memory Utilization", "Disk Used Megabytes",
+	"Model Deploy Started", "Model Deploy Succeeded", "GpuUtilization", "CpuMemoryUtilizationPercentage",
+	"GpuMemoryUtilization", "DiskUsedMegabytes",
 }
 
 // servingMetrics are the platform metrics of an Azure ML online endpoint
-// (Microsoft.MachineLearningServices/workspaces/onlineEndpoints), by their REST names.
+// (Microsoft.MachineLearningServices/workspaces/onlineEndpoints) that diagnostic settings
+// export, by their REST names: RequestsPerMinute, connections, network bytes and data
+// collection are not exported.
 var servingMetrics = []string{
-	"RequestsPerMinute", "RequestLatency", "RequestLatency_P50", "RequestLatency_P90",
-	"RequestLatency_P95", "RequestLatency_P99", "ConnectionsActive", "NewConnectionsPerSecond",
-	"NetworkBytes", "DataCollectionEventsPerMinute", "DataCollectionErrorsPerMinute",
+	"RequestLatency", "RequestLatency_P50", "RequestLatency_P90", "RequestLatency_P95", "RequestLatency_P99",
 }
 
 // counted are the metrics that count events; a minute without events exports no record.
 var counted = map[string]bool{
 	"Model Deploy Failed": true, "Unusable Nodes": true, "Completed Runs": true,
 	"Failed Runs": true, "Started Runs": true,
+}
+
+// perNode are the metrics sampled on a cluster's nodes; without a node there is no sample.
+var perNode = map[string]bool{
+	"CpuUtilization": true, "GpuUtilization": true, "CpuMemoryUtilizationPercentage": true,
+	"GpuMemoryUtilization": true, "DiskUsedMegabytes": true,
 }
 
 // metricPoint is one record of a metric: the aggregate of its samples in one minute.
@@ -67,9 +74,9 @@ func (g *generator) metricRecords(res *resource, h time.Time) []record {
 	switch res.kind {
 	case kindEndpoint:
 		return g.simpleMetrics(r, h, map[string]func() float64{
-			"RequestsPerMinute": func() float64 { return float64(200 + r.IntN(900)) },
-			"RequestLatency":    func() float64 { return math.Round(200+r.Float64()*1800) / 10 },
-		}, []string{"RequestsPerMinute", "RequestLatency"})
+			"RequestLatency":     func() float64 { return math.Round(200+r.Float64()*1800) / 10 },
+			"RequestLatency_P99": func() float64 { return math.Round(1500+r.Float64()*6000) / 10 },
+		}, []string{"RequestLatency", "RequestLatency_P99"})
 	case kindForeign:
 		return g.simpleMetrics(r, h, map[string]func() float64{
 			"Transactions": func() float64 { return float64(1000 + r.IntN(9000)) },
@@ -77,8 +84,13 @@ func (g *generator) metricRecords(res *resource, h time.Time) []record {
 		}, []string{"Transactions", "Ingress"})
 	case kindServing:
 		return g.servingMetricRecords(r, res, h)
+	case kindRegistry:
+		return nil
 	}
 	w := res.ws
+	if w.idle {
+		return g.idleMetricRecords(r, w, h)
+	}
 	points := g.points
 	step := time.Hour / time.Duration(points)
 
@@ -109,10 +121,16 @@ func (g *generator) metricRecords(res *resource, h time.Time) []record {
 		deployPoint = r.IntN(points)
 	}
 	unusable := g.unusableHour(w, h)
+	// A workspace with nothing running exports a record every 15 minutes only.
+	quiet := deployPoint < 0 && !unusable && g.allNodesDown(w, h) &&
+		slices.Max(started) == 0 && slices.Max(completed) == 0 && slices.Max(failed) == 0
 
 	var recs []record
 	for i := 0; i < points; i++ {
 		t := h.Add(time.Duration(i) * step).Truncate(time.Minute)
+		if quiet && t.Minute()%15 != 0 {
+			continue
+		}
 		var quota, active, idle, cores metricPoint
 		for _, c := range w.clusters {
 			n := g.nodesAt(c, t)
@@ -140,8 +158,47 @@ func (g *generator) metricRecords(res *resource, h time.Time) []record {
 			if counted[name] && p.total == 0 {
 				continue // a count with nothing to count has no data point, so no record
 			}
+			if perNode[name] && active.total == 0 {
+				continue // no node, no sample
+			}
 			recs = append(recs, g.metricRecord(r, t, name, p))
 		}
+	}
+	return recs
+}
+
+// allNodesDown reports whether every cluster of w has no node throughout hour h.
+func (g *generator) allNodesDown(w *workspace, h time.Time) bool {
+	for _, c := range w.clusters {
+		if g.nodesAt(c, h) > 0 {
+			return false
+		}
+		for k := 0; k < g.slots; k++ {
+			if g.nodes(c, h, k) > 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// idleMetricRecords are the metrics of an idle workspace in hour h: after a week without
+// activity Azure Monitor exports a zero value every two hours, so only even hours have a
+// record, at their start, of each metric that is not a count or a node sample.
+func (g *generator) idleMetricRecords(r *rand.Rand, w *workspace, h time.Time) []record {
+	if hourKey(h)%2 != 0 {
+		return nil
+	}
+	var recs []record
+	for _, name := range metricNames[:g.metricNames] {
+		if counted[name] || perNode[name] {
+			continue
+		}
+		var p metricPoint
+		for range w.clusters {
+			p.add(0)
+		}
+		recs = append(recs, g.metricRecord(r, h, name, p))
 	}
 	return recs
 }
@@ -158,7 +215,7 @@ func (g *generator) nodesAt(c *cluster, t time.Time) int {
 }
 
 // servingMetricRecords are the metrics of an online endpoint for hour h, one record a minute per
-// metric: traffic follows the working day, and the latency percentiles are ordered as
+// metric: latency follows the working day's traffic, and the percentiles are ordered as
 // percentiles are.
 func (g *generator) servingMetricRecords(r *rand.Rand, res *resource, h time.Time) []record {
 	recs := make([]record, 0, maxPoints*len(servingMetrics))
@@ -166,8 +223,6 @@ func (g *generator) servingMetricRecords(r *rand.Rand, res *resource, h time.Tim
 		t := h.Add(time.Duration(i) * time.Minute)
 		day := float64(h.Hour()) + float64(i)/60
 		busy := 0.35 + 0.3*(1+math.Sin(2*math.Pi*(day-9)/24))
-		requests := math.Round(busy * float64(400+r.IntN(800)))
-		connections := math.Round(requests/20) + float64(r.IntN(5))
 		// Latency samples of the minute, in milliseconds, from which the percentiles are taken.
 		var latency metricPoint
 		samples := make([]float64, 0, 16)
@@ -177,22 +232,12 @@ func (g *generator) servingMetricRecords(r *rand.Rand, res *resource, h time.Tim
 			latency.add(v)
 		}
 		slices.Sort(samples)
-		dropped := 0.0
-		if r.IntN(20) == 0 {
-			dropped = float64(1 + r.IntN(3))
-		}
 		values := map[string]metricPoint{
-			"RequestsPerMinute":             single(requests),
-			"RequestLatency":                latency,
-			"RequestLatency_P50":            single(samples[7]),
-			"RequestLatency_P90":            single(samples[13]),
-			"RequestLatency_P95":            single(samples[14]),
-			"RequestLatency_P99":            single(samples[15]),
-			"ConnectionsActive":             single(connections),
-			"NewConnectionsPerSecond":       single(math.Round(connections/6*100) / 100),
-			"NetworkBytes":                  single(requests * float64(1800+r.IntN(400))),
-			"DataCollectionEventsPerMinute": single(requests),
-			"DataCollectionErrorsPerMinute": single(dropped),
+			"RequestLatency":     latency,
+			"RequestLatency_P50": single(samples[7]),
+			"RequestLatency_P90": single(samples[13]),
+			"RequestLatency_P95": single(samples[14]),
+			"RequestLatency_P99": single(samples[15]),
 		}
 		for _, name := range servingMetrics {
 			recs = append(recs, g.metricRecord(r, t, name, values[name]))
@@ -239,5 +284,9 @@ func (g *generator) metricRecord(r *rand.Rand, t time.Time, name string, p metri
 		{"average", num(avg)},
 	}
 	rec.props = []kv{{"metricName", name}, {"timeGrain", "PT1M"}}
+	// Diagnostic settings flatten the dimensions, but a record may still carry a key of its own.
+	if g.o.Quirks && r.IntN(100) < 5 {
+		rec.props = append(rec.props, kv{"dimensions", []kv{{"Scenario", "AmlCompute"}}})
+	}
 	return rec
 }

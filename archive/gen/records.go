@@ -424,15 +424,13 @@ func (g *generator) auditRecords(w *workspace, h time.Time) []record {
 		op := []string{"Microsoft.MachineLearningServices/workspaces/models/versions/write", "Microsoft.MachineLearningServices/workspaces/models/versions/delete"}[btoi(r.IntN(8) == 0)]
 		rec.top = append(g.logTop("ModelsChangeEvent", op, "Informational", "Succeeded",
 			g.guid("audit-correlation", int64(w.idx), hourKey(h), int64(i)), w.location),
+			kv{"resultSignature", "200"},
 			kv{"callerIpAddress", "10.20.1.17"},
-			kv{"durationMs", g.numeric(r, int64(40+r.IntN(400)))},
-			kv{"identity", "pipeline-sp"})
+			kv{"durationMs", g.numeric(r, int64(40+r.IntN(400)))})
+		rec.top = g.withIdentity(r, rec.top, "pipeline-sp")
 		rec.props = []kv{
-			{"AmlWorkspaceId", w.guid},
-			{"AmlWorkspaceName", w.name},
-			{"ModelName", modelNames[r.IntN(len(modelNames))]},
+			{"AmlModelName", modelNames[r.IntN(len(modelNames))]},
 			{"ModelVersion", strconv.Itoa(1 + r.IntN(40))},
-			{"ResultSignature", "200"},
 		}
 		recs = append(recs, rec)
 	}

@@ -84,6 +84,12 @@ func appendMember(b []byte, k string, v any, layout string) []byte {
 		b = strconv.AppendBool(b, v)
 	case time.Time:
 		b = appendString(b, v.UTC().Format(layout))
+	case []kv:
+		b = append(b, '{')
+		for _, m := range v {
+			b = appendMember(b, m.k, m.v, layout)
+		}
+		b = closeObject(b)
 	default:
 		b = append(b, "null"...)
 	}

@@ -15,8 +15,8 @@ import (
 func sampleOptions() Options {
 	return Options{
 		Seed: 24, Start: time.Date(2026, 11, 17, 0, 0, 0, 0, time.UTC), Hours: 198,
-		Workspaces: 3, ClustersPerWorkspace: 2, JobsPerHour: 1, ClusterEventsPerHour: 1,
-		MetricsPerHour: 1, Quirks: true,
+		Workspaces: 5, ClustersPerWorkspace: 2, JobsPerHour: 1, ClusterEventsPerHour: 1,
+		MetricsPerHour: 1, Quirks: true, CurrentWorkspaces: 2, IdleWorkspaces: 1,
 	}
 }
 
@@ -75,6 +75,7 @@ func TestSampleReportDay(t *testing.T) {
 		emptyBlobs   int
 		rejected     int
 		metricTotals = map[window][2]float64{}
+		serverErrors int
 		hours        = map[string]map[int]bool{}
 	)
 	num := func(v any) (float64, bool) {
@@ -144,6 +145,11 @@ func TestSampleReportDay(t *testing.T) {
 				if inDay(rt) && ok1 && ok2 && alloc > 0 && 100*used/alloc > 90 {
 					quotaOver90++
 				}
+			case "AmlOnlineEndpointTrafficLog":
+				code, _ := num(must(field(rec, "ResponseCode")))
+				if inDay(rt) && code >= 500 {
+					serverErrors++
+				}
 			case "AmlComputeClusterNodeEvent":
 				v, _ := field(rec, "NodeAllocationTime")
 				at, _, ok := parseTime(v.(string))
@@ -205,6 +211,7 @@ func TestSampleReportDay(t *testing.T) {
 		"resources missing an hour":        missing,
 		"empty blobs":                      emptyBlobs,
 		"rejected lines":                   rejected,
+		"endpoint requests answered 5xx":   serverErrors,
 	} {
 		least := 1
 		if what == "distinct error texts" {

@@ -19,11 +19,29 @@ const (
 	ciMetrics
 	ciUtilization // only with Options.ExtraCategories
 	ciRunStatus   // only with Options.ExtraCategories
+	ciComputeInstance
+	ciDataLabel
+	ciDataSet
+	ciDataStore
+	ciDeployment
+	ciEnvironment
+	ciInferencing
+	ciPipeline
+	ciRun
+	ciTraffic // the online endpoint's
+	ciConsole // the online endpoint's
+	ciEvent   // the online endpoint's
+	ciRegistryRead
+	ciRegistryWrite
 	numContainers
 )
 
 // containerOrder is the name order, in which Generate emits the blobs of an hour.
-var containerOrder = []int{ciCluster, ciNode, ciUtilization, ciJob, ciRunStatus, ciAudit, ciMetrics}
+var containerOrder = []int{
+	ciCluster, ciNode, ciUtilization, ciJob, ciConsole, ciEvent, ciTraffic, ciRegistryRead, ciRegistryWrite, ciRunStatus,
+	ciComputeInstance, ciDataLabel, ciDataSet, ciDataStore, ciDeployment, ciEnvironment,
+	ciInferencing, ciAudit, ciPipeline, ciRun, ciMetrics,
+}
 
 var containerNames = [numContainers]string{
 	"insights-logs-amlcomputeclusterevent",
@@ -33,6 +51,20 @@ var containerNames = [numContainers]string{
 	"insights-metrics-pt1m",
 	"insights-logs-amlcomputecpugpuutilization",
 	"insights-logs-amlrunstatuschangedevent",
+	"insights-logs-computeinstanceevent",
+	"insights-logs-datalabelchangeevent",
+	"insights-logs-datasetreadevent",
+	"insights-logs-datastorechangeevent",
+	"insights-logs-deploymenteventaks",
+	"insights-logs-environmentchangeevent",
+	"insights-logs-inferencingoperationaks",
+	"insights-logs-pipelinechangeevent",
+	"insights-logs-runevent",
+	"insights-logs-amlonlineendpointtrafficlog",
+	"insights-logs-amlonlineendpointconsolelog",
+	"insights-logs-amlonlineendpointeventlog",
+	"insights-logs-amlregistryreadeventslog",
+	"insights-logs-amlregistrywriteeventslog",
 }
 
 var categoryNames = [numContainers]string{
@@ -43,14 +75,29 @@ var categoryNames = [numContainers]string{
 	"",
 	"AmlComputeCpuGpuUtilization",
 	"AmlRunStatusChangedEvent",
+	"ComputeInstanceEvent",
+	"DataLabelChangeEvent",
+	"DataSetReadEvent",
+	"DataStoreChangeEvent",
+	"DeploymentEventAKS",
+	"EnvironmentChangeEvent",
+	"InferencingOperationAKS",
+	"PipelineChangeEvent",
+	"RunEvent",
+	"AmlOnlineEndpointTrafficLog",
+	"AmlOnlineEndpointConsoleLog",
+	"AmlOnlineEndpointEventLog",
+	"AmlRegistryReadEventsLog",
+	"AmlRegistryWriteEventsLog",
 }
 
 // Resource kinds.
 const (
 	kindWorkspace = iota
-	kindEndpoint
+	kindEndpoint  // the online endpoint of the first workspace, with logs and metrics
 	kindForeign
-	kindServing // an online endpoint that TargetBytes adds to a busy workspace
+	kindServing  // an online endpoint that TargetBytes adds to a busy workspace
+	kindRegistry // an Azure ML registry that the workspaces share models and environments through
 )
 
 // resource is one resource that has blobs in the archive.
@@ -70,6 +117,12 @@ type workspace struct {
 	location string
 	guid     string
 	clusters []*cluster
+	// nodeEvents is false for a workspace of a current account, whose diagnostic settings no
+	// longer offer AmlComputeClusterNodeEvent (deprecated in February 2022).
+	nodeEvents bool
+	// idle is true for a workspace that has run nothing for over a week: it logs nothing and
+	// exports metrics only every two hours.
+	idle bool
 }
 
 type vmSize struct {
@@ -108,7 +161,8 @@ var locations = []string{"westeurope", "westeurope", "northeurope", "eastus", "e
 // first two workspaces is "cpu-cluster", the name every tutorial suggests, so the same cluster
 // name lives in two workspaces.
 func clusterSpec(w, c int) (string, vmSize) {
-	fixed := [][]string{{"cpu-cluster", "gpu-a100"}, {"cpu-cluster", "gpu-v100-lowpri"}, {"cpu-d16", "gpu-t4"}}
+	fixed := [][]string{{"cpu-cluster", "gpu-a100"}, {"cpu-cluster", "gpu-v100-lowpri"}, {"cpu-d16", "gpu-t4"},
+		{"cpu-batch", "gpu-v100"}, {"cpu-d16-nlp", "gpu-t4-nlp"}}
 	name := fmt.Sprintf("%s-%d", []string{"cpu", "gpu"}[c%2], c)
 	if w < len(fixed) && c < len(fixed[w]) {
 		name = fixed[w][c]
@@ -167,6 +221,9 @@ func (g *generator) buildWorld() {
 			rg:       groupNames[w%len(groupNames)],
 			location: locations[w%len(locations)],
 			guid:     g.guid("workspace", int64(w)),
+
+			nodeEvents: w < g.o.Workspaces-g.o.CurrentWorkspaces,
+			idle:       w >= g.o.Workspaces-g.o.IdleWorkspaces,
 		}
 		if w >= len(groupNames) {
 			ws.rg = fmt.Sprintf("rg-ml-team%02d", w)
@@ -199,13 +256,23 @@ func (g *generator) buildWorld() {
 		g.workspaces = append(g.workspaces, ws)
 		g.resources = append(g.resources, &resource{idx: w, id: ws.id, kind: kindWorkspace, ws: ws})
 	}
+	if len(g.workspaces) > 0 {
+		// An online endpoint's resource ID continues its workspace's:
+		// .../workspaces/<ws>/onlineEndpoints/<endpoint> (docs/lake.md, the archive layout).
+		ws := g.workspaces[0]
+		g.resources = append(g.resources, &resource{idx: len(g.resources), id: ws.id + "/ONLINEENDPOINTS/EP-FRAUD-SCORING", kind: kindEndpoint, ws: ws})
+	}
 	if g.o.Quirks && len(g.workspaces) > 0 {
 		ws := g.workspaces[0]
-		g.resources = append(g.resources,
-			&resource{idx: len(g.resources), id: ws.id + "/ONLINEENDPOINTS/EP-FRAUD-SCORING", kind: kindEndpoint, ws: ws},
-			&resource{idx: len(g.resources) + 1, id: strings.ToUpper(fmt.Sprintf(
-				"/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Storage/storageAccounts/stmlartifacts%d", ws.sub, ws.rg, g.o.Seed%1000)),
-				kind: kindForeign})
+		g.resources = append(g.resources, &resource{idx: len(g.resources), id: strings.ToUpper(fmt.Sprintf(
+			"/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Storage/storageAccounts/stmlartifacts%d", ws.sub, ws.rg, g.o.Seed%1000)),
+			kind: kindForeign})
+	}
+	if len(g.workspaces) > 0 {
+		ws := g.workspaces[0]
+		g.resources = append(g.resources, &resource{idx: len(g.resources), id: strings.ToUpper(fmt.Sprintf(
+			"/subscriptions/%s/resourceGroups/%s/providers/Microsoft.MachineLearningServices/registries/mlr-shared", ws.sub, ws.rg)),
+			kind: kindRegistry, ws: ws})
 	}
 	for e := 0; e < g.endpoints && len(g.workspaces) > 0; e++ {
 		ws := g.workspaces[e%len(g.workspaces)]
@@ -253,7 +320,16 @@ func (g *generator) nodes(c *cluster, h time.Time, k int) int {
 // lateScaleUp marks the last status event of 23:00 on each day, for one cluster a day, as a
 // scale-up: its nodes are allocated before midnight and logged after it.
 func (g *generator) lateScaleUp(c *cluster, h time.Time, k int) bool {
-	return h.Hour() == 23 && k == g.slots-1 && c.idx == 0 && int64(c.ws.idx) == dayKey(h)%int64(len(g.workspaces))
+	return h.Hour() == 23 && k == g.slots-1 && c.idx == 0 && int64(c.ws.idx) == dayKey(h)%int64(g.withNodes())
+}
+
+// active is the number of workspaces that are not idle, which come first; withNodes the number
+// of those that log node events, which come first too. Each is at least one, as rotations
+// divide by it.
+func (g *generator) active() int { return max(1, g.o.Workspaces-g.o.IdleWorkspaces) }
+
+func (g *generator) withNodes() int {
+	return max(1, g.o.Workspaces-max(g.o.IdleWorkspaces, g.o.CurrentWorkspaces))
 }
 
 func (g *generator) prevSlot(h time.Time, k int) (time.Time, int) {

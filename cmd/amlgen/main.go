@@ -6,7 +6,7 @@
 //
 //	amlgen --out DIR [--seed N] [--start 2026-11-18T00:00:00Z] [--hours 192] [--workspaces 3]
 //	       [--clusters 2] [--jobs 6] [--cluster-events 4] [--metrics 60] [--size 600MiB] [--clean]
-//	       [--extra-categories]
+//	       [--extra-categories] [--current-workspaces N] [--idle-workspaces N]
 //
 // --clean leaves out every quirk of the real archives (clean JSON Lines, as for the benchmark);
 // --size scales the volume to about that many bytes in total, overriding --jobs,
@@ -55,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.JobsPerHour, "jobs", 6, "jobs submitted per workspace in the busiest hour; a third as many at night")
 	fs.IntVar(&o.ClusterEventsPerHour, "cluster-events", 4, "status events per cluster and hour")
 	fs.IntVar(&o.MetricsPerHour, "metrics", 60, "records per metric and hour (at most 60)")
+	fs.IntVar(&o.CurrentWorkspaces, "current-workspaces", 0, "the last N workspaces log no AmlComputeClusterNodeEvent (deprecated in 2022)")
+	fs.IntVar(&o.IdleWorkspaces, "idle-workspaces", 0, "the last N workspaces are idle: no logs, metrics every two hours")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: amlgen --out DIR [flags]\n\nWrites a synthetic Azure ML diagnostic-settings archive.\n\nFlags:")
 		fs.PrintDefaults()

@@ -41,6 +41,8 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"--out", t.TempDir(), "--start", "yesterday"}, 2},
 		{[]string{"--out", t.TempDir(), "--size", "lots"}, 2},
 		{[]string{"--out", t.TempDir(), "--metrics", "61"}, 2},
+		{[]string{"--out", t.TempDir(), "--workspaces", "2", "--current-workspaces", "3"}, 2},
+		{[]string{"--out", t.TempDir(), "--idle-workspaces", "-1"}, 2},
 		{[]string{"--out", "/dev/null/archive", "--hours", "1"}, 1},
 		{[]string{"--bogus"}, 2},
 	} {
