@@ -3,6 +3,9 @@ package reports
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -204,4 +207,63 @@ func TestAlertFifteenMinutesEveryFive(t *testing.T) {
 		"slow,"+rid1+",WS1,Unusable Nodes,Maximum,GreaterThan,0,15m,5m,2026-11-25T12:05:00.000000Z,2026-11-25T12:30:00.000000Z,3,1",
 		"slow_count,"+rid1+",WS1,Unusable Nodes,Count,GreaterThanOrEqual,3,15m,5m,2026-11-25T10:10:00.000000Z,2026-11-25T10:35:00.000000Z,3,3",
 		"slow_count,"+rid1+",WS1,Unusable Nodes,Count,GreaterThanOrEqual,3,15m,5m,2026-11-25T12:05:00.000000Z,2026-11-25T12:30:00.000000Z,3,5")
+}
+
+// BenchmarkAlerts evaluates the default rules on two days of per-minute metrics: 200
+// resources × 12 metrics × 1440 minutes a day (3.5 million rows a day, the AzureMetrics of a
+// large account), one file per day.
+func BenchmarkAlerts(b *testing.B) {
+	l := newLake(b)
+	tbl, _ := amlmon.TableNamed(amlmon.AzureMetrics)
+	names := []string{"Model Deploy Failed", "Quota Utilization Percentage", "Unusable Nodes", "Active Nodes",
+		"CpuUtilization", "GpuUtilization", "GpuMemoryUtilization", "DiskUsedMegabytes", "Failed Runs",
+		"Completed Runs", "Started Runs", "Idle Nodes"}
+	var quoted []string
+	for _, n := range names {
+		quoted = append(quoted, sqlString(n))
+	}
+	for _, day := range []string{"2026-11-24", "2026-11-25"} {
+		var cols []string
+		for _, c := range tbl.Columns {
+			expr := "CAST(NULL AS " + c.Type.SQL() + ")"
+			switch c.Name {
+			case "TimeGenerated":
+				expr = "TIMESTAMP '" + day + "' + to_minutes(m)"
+			case "ResourceId":
+				expr = "'/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.MACHINELEARNINGSERVICES/WORKSPACES/WS' || r"
+			case "Resource":
+				expr = "'WS' || r"
+			case "MetricName":
+				expr = "([" + strings.Join(quoted, ", ") + "])[n + 1]"
+			case "Total", "Maximum", "Minimum", "Average":
+				expr = "CAST((m * 7 + r * 13 + n) % 100 AS DOUBLE)"
+			case "Count":
+				expr = "1.0"
+			}
+			cols = append(cols, expr+" AS "+ident(c.Name))
+		}
+		dir := filepath.Join(l.dir, amlmon.AzureMetrics, "date="+day)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		q := fmt.Sprintf("COPY (SELECT %s FROM range(200) t1(r), range(%d) t2(n), range(1440) t3(m) ORDER BY m) TO %s (FORMAT parquet, COMPRESSION zstd)",
+			strings.Join(cols, ", "), len(names), sqlString(filepath.Join(dir, "part.parquet")))
+		if _, err := l.db.Exec(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	db, err := Open(context.Background(), l.dir, ReportDays(reportDay))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	arg := sql.Named("day", reportDay.Format(amlmon.DateLayout))
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := evaluate(context.Background(), db, arg, DefaultRules())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(res.rows)), "incidents")
+	}
 }

@@ -296,7 +296,12 @@ func evaluate(ctx context.Context, conn querier, arg sql.NamedArg, rules []Rule)
 	g, gctx := errgroup.WithContext(ctx)
 	for i, r := range sorted {
 		g.Go(func() error {
-			res, err := run(gctx, conn, "alerts", arg,
+			text, err := query("alerts")
+			if err != nil {
+				return err
+			}
+			text = strings.Replace(text, "/*value*/", windowValue(r.Aggregation), 1)
+			res, err := runSQL(gctx, conn, "alerts", text, arg,
 				sql.Named("rule", r.Name), sql.Named("metric", r.Metric),
 				sql.Named("aggregation", r.Aggregation), sql.Named("operator", r.Operator),
 				sql.Named("threshold", r.Threshold),
@@ -326,6 +331,22 @@ func evaluate(ctx context.Context, conn querier, arg sql.NamedArg, rules []Rule)
 		}
 	}
 	return all, nil
+}
+
+// windowValue is the SQL of alerts.sql's window aggregate for an aggregation. Only the one
+// the rule needs is computed: each is a pass over every evaluation of every resource.
+func windowValue(aggregation string) string {
+	switch aggregation {
+	case "Average":
+		return "sum(s.total) OVER w / NULLIF(sum(s.count) OVER w, 0)"
+	case "Maximum":
+		return "max(s.maximum) OVER w"
+	case "Minimum":
+		return "min(s.minimum) OVER w"
+	case "Count":
+		return "sum(s.count) OVER w"
+	}
+	return "sum(s.total) OVER w"
 }
 
 func summarise(d *day, rows map[string]int64) Summary {

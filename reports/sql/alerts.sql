@@ -31,46 +31,39 @@ WITH metric_rows AS (
       AND lower(MetricName) = lower(CAST($metric AS VARCHAR))
 ),
 resources AS (
-    SELECT resource_id, min(Resource) AS workspace
+    -- Numbered, so that the steps below group and sort by a number rather than by resource
+    -- IDs that differ only in their last characters.
+    SELECT resource_id, min(Resource) AS workspace, row_number() OVER (ORDER BY resource_id) AS rn
     FROM metric_rows
     GROUP BY resource_id
 ),
 slots AS (
-    SELECT resource_id, slot,
-           sum(Total) AS total, sum(Count) AS count, max(Maximum) AS maximum, min(Minimum) AS minimum
-    FROM metric_rows
-    GROUP BY resource_id, slot
+    SELECT r.rn, m.slot,
+           sum(m.Total) AS total, sum(m.Count) AS count, max(m.Maximum) AS maximum, min(m.Minimum) AS minimum
+    FROM metric_rows m
+    JOIN resources r ON r.resource_id = m.resource_id
+    GROUP BY r.rn, m.slot
 ),
 grid AS (
-    SELECT r.resource_id, g.range AS slot
+    SELECT r.rn, g.range AS slot
     FROM resources r
     CROSS JOIN range(-CAST($span AS BIGINT), CAST($evaluations AS BIGINT)) g
 ),
+-- The window aggregate of the rule's aggregation replaces the marker (windowValue in
+-- daily.go): sum(s.total), sum(s.total)/sum(s.count), max(s.maximum), min(s.minimum) or
+-- sum(s.count) OVER w.
 windows AS (
-    SELECT g.resource_id, g.slot + 1 AS k,
-           sum(s.total) OVER w AS total, sum(s.count) OVER w AS count,
-           max(s.maximum) OVER w AS maximum, min(s.minimum) OVER w AS minimum
+    SELECT g.rn, g.slot + 1 AS k, /*value*/ AS value
     FROM grid g
-    LEFT JOIN slots s ON s.resource_id = g.resource_id AND s.slot = g.slot
-    WINDOW w AS (PARTITION BY g.resource_id ORDER BY g.slot
+    LEFT JOIN slots s ON s.rn = g.rn AND s.slot = g.slot
+    WINDOW w AS (PARTITION BY g.rn ORDER BY g.slot
                  ROWS BETWEEN CAST($span AS BIGINT) - 1 PRECEDING AND CURRENT ROW)
 ),
-evaluations AS (
-    SELECT resource_id, k,
-           CASE CAST($aggregation AS VARCHAR)
-               WHEN 'Total' THEN total
-               WHEN 'Average' THEN total / NULLIF(count, 0)
-               WHEN 'Maximum' THEN maximum
-               WHEN 'Minimum' THEN minimum
-               WHEN 'Count' THEN count
-           END AS value
+met AS (
+    SELECT rn, k, value
     FROM windows
     WHERE k >= 1
-),
-met AS (
-    SELECT resource_id, k, value
-    FROM evaluations
-    WHERE CASE CAST($operator AS VARCHAR)
+      AND CASE CAST($operator AS VARCHAR)
               WHEN 'GreaterThan' THEN value > CAST($threshold AS DOUBLE)
               WHEN 'GreaterThanOrEqual' THEN value >= CAST($threshold AS DOUBLE)
               WHEN 'LessThan' THEN value < CAST($threshold AS DOUBLE)
@@ -78,25 +71,25 @@ met AS (
           END
 ),
 opens AS (
-    SELECT resource_id, k, value,
-           CASE WHEN k - lag(k) OVER (PARTITION BY resource_id ORDER BY k) <= 3 THEN 0 ELSE 1 END AS opens
+    SELECT rn, k, value,
+           CASE WHEN k - lag(k) OVER (PARTITION BY rn ORDER BY k) <= 3 THEN 0 ELSE 1 END AS opens
     FROM met
 ),
 numbered AS (
-    SELECT resource_id, k, value,
-           sum(opens) OVER (PARTITION BY resource_id ORDER BY k ROWS UNBOUNDED PRECEDING) AS incident
+    SELECT rn, k, value,
+           sum(opens) OVER (PARTITION BY rn ORDER BY k ROWS UNBOUNDED PRECEDING) AS incident
     FROM opens
 ),
 incidents AS (
-    SELECT resource_id, incident,
+    SELECT rn, incident,
            min(k) AS first_k, max(k) AS last_k, count(*) AS evaluations,
            CASE WHEN CAST($operator AS VARCHAR) IN ('LessThan', 'LessThanOrEqual')
                 THEN min(value) ELSE max(value) END AS peak
     FROM numbered
-    GROUP BY resource_id, incident
+    GROUP BY rn, incident
 )
 SELECT CAST($rule AS VARCHAR) AS rule,
-       i.resource_id,
+       r.resource_id,
        r.workspace,
        CAST($metric AS VARCHAR) AS metric,
        CAST($aggregation AS VARCHAR) AS aggregation,
@@ -111,5 +104,5 @@ SELECT CAST($rule AS VARCHAR) AS rule,
        CAST(i.evaluations AS BIGINT) AS evaluations,
        round(i.peak, 4) AS peak_value
 FROM incidents i
-JOIN resources r ON r.resource_id = i.resource_id
-ORDER BY i.resource_id, fired_at
+JOIN resources r ON r.rn = i.rn
+ORDER BY r.resource_id, fired_at
