@@ -267,3 +267,23 @@ func BenchmarkAlerts(b *testing.B) {
 		b.ReportMetric(float64(len(res.rows)), "incidents")
 	}
 }
+
+// Rules given in code are checked like those of a file; a zero window and frequency are the
+// defaults.
+func TestDailyChecksWindowAndFrequency(t *testing.T) {
+	bad := Rule{Name: "often", Metric: "m", Aggregation: "Total", Operator: "GreaterThan", Window: 5 * time.Minute, Frequency: 10 * time.Minute}
+	d := Daily{Date: reportDay, Out: t.TempDir(), Rules: []Rule{bad}}
+	_, err := d.Write(context.Background(), newLake(t).open())
+	if err == nil || !strings.Contains(err.Error(), `rule "often": frequency 10m is not one Azure Monitor accepts`) {
+		t.Fatalf("err = %v, want the frequency named", err)
+	}
+	got := alertsOf(t, []Rule{{Name: "defaults", Metric: "Unusable Nodes", Aggregation: "Total", Operator: "GreaterThan",
+		Window: DefaultWindow, Frequency: DefaultFrequency}},
+		metric(rid1, "WS1", "Unusable Nodes", "2026-11-25T10:00:00Z", 1, 1))
+	checkAlerts(t, got,
+		"defaults,"+rid1+",WS1,Unusable Nodes,Total,GreaterThan,0,5m,1m,2026-11-25T10:01:00.000000Z,2026-11-25T10:08:00.000000Z,5,1")
+	d = Daily{Date: reportDay, Out: t.TempDir(), Rules: []Rule{{Name: "zero", Metric: "m", Aggregation: "Total", Operator: "GreaterThan"}}}
+	if _, err := d.Write(context.Background(), newLake(t).open()); err != nil {
+		t.Fatalf("a rule without window and frequency: %v", err)
+	}
+}

@@ -294,6 +294,7 @@ func evaluate(ctx context.Context, conn querier, arg sql.NamedArg, rules []Rule)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	found := make([]result, len(sorted))
 	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, r := range sorted {
 		g.Go(func() error {
 			text, err := query("alerts")

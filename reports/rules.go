@@ -44,7 +44,7 @@ const (
 )
 
 // DefaultRules returns the alert rules Microsoft recommends for Azure Machine Learning, with the
-// window and frequency of Azure Monitor Baseline Alerts (docs/rules.md).
+// window and frequency of Azure Monitor Baseline Alerts (docs/alerts.md).
 func DefaultRules() []Rule {
 	return []Rule{
 		{Name: "model_deploy_failed", Metric: "Model Deploy Failed", Aggregation: "Total", Operator: "GreaterThan", Threshold: 0, Window: DefaultWindow, Frequency: DefaultFrequency},
