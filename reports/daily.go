@@ -173,6 +173,7 @@ type day struct {
 	rejects      result
 	warnings     result
 	unrecognised result
+	nodeEvents   result // the resources with AmlComputeClusterNodeEvent rows for the day
 	summary      Summary
 }
 
@@ -247,6 +248,7 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	for name, dst := range map[string]*result{
 		"headline": &out.headline, "trend": &out.trend, "node_counts": &out.nodeCounts,
 		"reject_reasons": &out.rejects, "warnings": &out.warnings, "unrecognised": &out.unrecognised,
+		"node_event_resources": &out.nodeEvents,
 	} {
 		g.Go(func() (err error) {
 			*dst, err = run(gctx, db, name, arg)

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,21 +89,34 @@ func operatorSign(op string) string {
 	return op
 }
 
-// nodeEventsNote explains the empty node-event columns of node churn on an account without
-// AmlComputeClusterNodeEvent, which Microsoft deprecated in February 2022; "" when the day has
-// node events.
+// nodeEventsNote explains the empty node-event columns of node churn where
+// AmlComputeClusterNodeEvent has no rows, which Microsoft deprecated in February 2022: for the
+// whole day, or for the workspaces of the section that log none; "" when every one does.
 func nodeEventsNote(d *day) string {
-	if d.summary.Rows["AmlComputeClusterNodeEvent"] > 0 {
-		return ""
+	const why = "Microsoft deprecated that table in February 2022, so current accounts no longer write it, and "
+	const columns = "`nodes_allocated`, `boot_seconds_p50` and `boot_seconds_p95`"
+	if len(d.nodeEvents.rows) == 0 {
+		return "AmlComputeClusterNodeEvent has no rows for this day: " + why + columns +
+			" are empty for that reason. Every other figure comes from AmlComputeClusterEvent."
+	}
+	logged := map[string]bool{}
+	for i := range d.nodeEvents.rows {
+		logged[d.nodeEvents.text(i, "resource_id")] = true
 	}
 	churn := d.csv["node_churn"]
+	var silent []string
 	for i := range churn.rows {
-		if churn.get(i, "nodes_allocated") != nil {
-			return ""
+		if id, ws := churn.text(i, "resource_id"), churn.text(i, "workspace"); !logged[id] && !slices.Contains(silent, ws) {
+			silent = append(silent, ws)
 		}
 	}
-	return "AmlComputeClusterNodeEvent has no rows for this day: Microsoft deprecated that table in " +
-		"February 2022, so current accounts no longer write it, and `nodes_allocated`, " +
-		"`boot_seconds_p50` and `boot_seconds_p95` are empty for that reason. Every other figure " +
-		"comes from AmlComputeClusterEvent."
+	if len(silent) == 0 {
+		return ""
+	}
+	whose := "their"
+	if len(silent) == 1 {
+		whose = "its"
+	}
+	return mdInline(strings.Join(silent, ", ")) + " logged no AmlComputeClusterNodeEvent rows for this day: " + why +
+		whose + " clusters' " + columns + " are empty for that reason. Every other figure comes from AmlComputeClusterEvent."
 }

@@ -62,7 +62,8 @@ func TestIncidentDuration(t *testing.T) {
 }
 
 // On a day without AmlComputeClusterNodeEvent rows (the table Microsoft deprecated in 2022),
-// node churn says why three of its columns are empty; with node events it does not.
+// node churn says why three of its columns are empty; on a day with some, it names the
+// workspaces that logged none.
 func TestNodeChurnDeprecationNote(t *testing.T) {
 	const note = "AmlComputeClusterNodeEvent has no rows for this day: Microsoft deprecated that table in February 2022"
 	l := newLake(t)
@@ -83,8 +84,14 @@ func TestNodeChurnDeprecationNote(t *testing.T) {
 		t.Errorf("node_churn.csv = %q", got)
 	}
 
+	// In the fixture WS1 logs node events and WS2 none: the note names WS2 only.
 	dir, _ = writeReport(t, fixtureLake(t).open(), t.TempDir(), nil)
-	if md := readFile(t, dir, "report.md"); strings.Contains(md, note) {
-		t.Errorf("report.md has the deprecation note on a day with node events:\n%s", md)
+	md = readFile(t, dir, "report.md")
+	if strings.Contains(md, note) {
+		t.Errorf("report.md has the whole-day deprecation note on a day with node events:\n%s", md)
+	}
+	if want := "\nWS2 logged no AmlComputeClusterNodeEvent rows for this day: Microsoft deprecated that table in February 2022, " +
+		"so current accounts no longer write it, and its clusters' `nodes_allocated`"; !strings.Contains(md, want) {
+		t.Errorf("report.md lacks %q:\n%s", want, md)
 	}
 }
