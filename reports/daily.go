@@ -156,15 +156,16 @@ func contractCSVs() []contractCSV {
 		{"failure_reasons", "error,jobs,workspaces"},
 		{"quota_usage", "resource_id,workspace,cluster,vm_size,vm_priority,events,quota_allocated,quota_utilized_max,utilization_pct_max,utilization_pct_avg,events_over_90"},
 		{"node_churn", "resource_id,workspace,cluster,events,nodes_min,nodes_max,nodes_added,nodes_removed,preempted_max,unusable_max,nodes_allocated,boot_seconds_p50,boot_seconds_p95"},
-		{"alerts", "rule,resource_id,workspace,window_start,aggregation,operator,threshold,value"},
+		{"alerts", "rule,resource_id,workspace,metric,aggregation,operator,threshold,window,frequency,fired_at,resolved_at,evaluations,peak_value"},
 		{"data_quality", "container,blob,bytes,records,rejected,first_error"},
-		{"completeness", "container,resource_id,missing_hours"},
+		{"completeness", "container,resource_id,expected,missing_hours"},
 	}
 }
 
 // day is everything the report of one day is made of.
 type day struct {
 	date         time.Time
+	rules        []Rule // the alert rules evaluated
 	csv          map[string]result
 	headline     result
 	trend        result
@@ -172,6 +173,7 @@ type day struct {
 	rejects      result
 	warnings     result
 	unrecognised result
+	nodeEvents   result // the resources with AmlComputeClusterNodeEvent rows for the day
 	summary      Summary
 }
 
@@ -192,6 +194,10 @@ func (d Daily) Write(ctx context.Context, db *DB) (Summary, error) {
 		if r.Window == 0 {
 			rules[i].Window = DefaultWindow
 			r.Window = DefaultWindow
+		}
+		if r.Frequency == 0 {
+			rules[i].Frequency = DefaultFrequency
+			r.Frequency = DefaultFrequency
 		}
 		if err := r.check(); err != nil {
 			return Summary{}, fmt.Errorf("rule %q: %w", r.Name, err)
@@ -227,7 +233,7 @@ func (d Daily) Write(ctx context.Context, db *DB) (Summary, error) {
 // them rather than computing, so a few run at once to keep every core busy.
 func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule) (*day, error) {
 	arg := sql.Named("day", date.Format(amlmon.DateLayout))
-	out := &day{date: date, csv: map[string]result{}}
+	out := &day{date: date, rules: rules, csv: map[string]result{}}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2 * runtime.GOMAXPROCS(0))
 	csvs := contractCSVs()
@@ -245,6 +251,7 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	for name, dst := range map[string]*result{
 		"headline": &out.headline, "trend": &out.trend, "node_counts": &out.nodeCounts,
 		"reject_reasons": &out.rejects, "warnings": &out.warnings, "unrecognised": &out.unrecognised,
+		"node_event_resources": &out.nodeEvents,
 	} {
 		g.Go(func() (err error) {
 			*dst, err = run(gctx, db, name, arg)
@@ -284,19 +291,41 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// evaluate runs every rule, each in its own windows, in rule-name order.
+// evaluate runs every rule over the day and returns their incidents in rule-name order. The
+// rules were checked, so the window is a whole number of frequencies and the day of
+// evaluations too.
 func evaluate(ctx context.Context, conn querier, arg sql.NamedArg, rules []Rule) (result, error) {
 	sorted := append([]Rule(nil), rules...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	found := make([]result, len(sorted))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, r := range sorted {
+		g.Go(func() error {
+			text, err := query("alerts")
+			if err != nil {
+				return err
+			}
+			text = strings.Replace(text, "/*value*/", windowValue(r.Aggregation), 1)
+			res, err := runSQL(gctx, conn, "alerts", text, arg,
+				sql.Named("rule", r.Name), sql.Named("metric", r.Metric),
+				sql.Named("aggregation", r.Aggregation), sql.Named("operator", r.Operator),
+				sql.Named("threshold", r.Threshold),
+				sql.Named("window", durationLabel(r.Window)), sql.Named("frequency", durationLabel(r.Frequency)),
+				sql.Named("window_us", r.Window.Microseconds()), sql.Named("frequency_us", r.Frequency.Microseconds()),
+				sql.Named("span", int64(r.Window/r.Frequency)), sql.Named("evaluations", int64(24*time.Hour/r.Frequency)))
+			if err != nil {
+				return fmt.Errorf("rule %q: %w", r.Name, err)
+			}
+			found[i] = res
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return result{}, err
+	}
 	var all result
-	for _, r := range sorted {
-		res, err := run(ctx, conn, "alerts", arg,
-			sql.Named("rule", r.Name), sql.Named("metric", r.Metric),
-			sql.Named("aggregation", r.Aggregation), sql.Named("operator", r.Operator),
-			sql.Named("threshold", r.Threshold), sql.Named("window_us", r.Window.Microseconds()))
-		if err != nil {
-			return result{}, fmt.Errorf("rule %q: %w", r.Name, err)
-		}
+	for _, res := range found {
 		all.cols = res.cols
 		all.rows = append(all.rows, res.rows...)
 	}
@@ -308,6 +337,22 @@ func evaluate(ctx context.Context, conn querier, arg sql.NamedArg, rules []Rule)
 		}
 	}
 	return all, nil
+}
+
+// windowValue is the SQL of alerts.sql's window aggregate for an aggregation. Only the one
+// the rule needs is computed: each is a pass over every evaluation of every resource.
+func windowValue(aggregation string) string {
+	switch aggregation {
+	case "Average":
+		return "sum(s.total) OVER w / NULLIF(sum(s.count) OVER w, 0)"
+	case "Maximum":
+		return "max(s.maximum) OVER w"
+	case "Minimum":
+		return "min(s.minimum) OVER w"
+	case "Count":
+		return "sum(s.count) OVER w"
+	}
+	return "sum(s.total) OVER w"
 }
 
 func summarise(d *day, rows map[string]int64) Summary {

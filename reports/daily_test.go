@@ -75,17 +75,24 @@ func TestDailyCSVs(t *testing.T) {
 			rid1+",WS1,cpu-lowpri,,,,,,,,1,30,30",
 			rid1+",WS1,gpu,4,0,4,5,2,1,2,3,250,436",
 			rid2+",WS2,gpu,0,,,,,0,,,,"),
-		// 11:00: (92 + 186) / (1 + 2), names in other cases; 10:00 is 265/3 = 88.33, below 90.
-		// Model Deploy Failed at 23:59:59.999999 fires; the one at D+1 00:00 does not count.
+		// Default rules: 5-minute windows evaluated every minute. Quota: 95 at 10:01 is met at
+		// 10:02 … 10:06, resolved at 10:09; 85 at 10:30 is not met; 92 at 11:00 is met 11:01 …
+		// 11:05, resolved 11:08; 186/2 = 93 at 11:59:59.999999 is met 12:00 … 12:04, resolved
+		// 12:07 (names in other cases). Model Deploy Failed at 23:59:59.999999 is met only at
+		// D+1 00:00, the last evaluation, so still open; the row at D+1 00:00 is in no window
+		// of D. Unusable Nodes: WS1's 0 is not met; WS2's 2 at 05:15 is met 05:16 … 05:20.
 		"alerts.csv": lines(
-			"rule,resource_id,workspace,window_start,aggregation,operator,threshold,value",
-			"model_deploy_failed,"+rid1+",WS1,2026-11-25T23:00:00.000000Z,Total,GreaterThan,0,1",
-			"quota_utilization,"+rid1+",WS1,2026-11-25T11:00:00.000000Z,Average,GreaterThan,90,92.6667",
-			"unusable_nodes,"+rid2+",WS2,2026-11-25T05:00:00.000000Z,Total,GreaterThan,0,2"),
+			"rule,resource_id,workspace,metric,aggregation,operator,threshold,window,frequency,fired_at,resolved_at,evaluations,peak_value",
+			"model_deploy_failed,"+rid1+",WS1,Model Deploy Failed,Total,GreaterThan,0,5m,1m,2026-11-26T00:00:00.000000Z,,1,1",
+			"quota_utilization,"+rid1+",WS1,Quota Utilization Percentage,Average,GreaterThan,90,5m,1m,2026-11-25T10:02:00.000000Z,2026-11-25T10:09:00.000000Z,5,95",
+			"quota_utilization,"+rid1+",WS1,Quota Utilization Percentage,Average,GreaterThan,90,5m,1m,2026-11-25T11:01:00.000000Z,2026-11-25T11:08:00.000000Z,5,92",
+			"quota_utilization,"+rid1+",WS1,Quota Utilization Percentage,Average,GreaterThan,90,5m,1m,2026-11-25T12:00:00.000000Z,2026-11-25T12:07:00.000000Z,5,93",
+			"unusable_nodes,"+rid2+",WS2,Unusable Nodes,Total,GreaterThan,0,5m,1m,2026-11-25T05:16:00.000000Z,2026-11-25T05:23:00.000000Z,5,2"),
+		// WS1's job events had a blob in every hour of the week before; WS2's cluster events
+		// one blob in it, which makes them neither hourly nor daily.
 		"completeness.csv": lines(
-			"container,resource_id,missing_hours",
-			"insights-logs-amlcomputeclusterevent,"+rid2+",00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23",
-			"insights-logs-amlcomputejobevent,"+rid1+",03 04 21"),
+			"container,resource_id,expected,missing_hours",
+			"insights-logs-amlcomputejobevent,"+rid1+",hourly,03 04 21"),
 	}
 	dq := []string{"container,blob,bytes,records,rejected,first_error"}
 	for h := 0; h < 24; h++ {
@@ -123,7 +130,7 @@ func TestDailySummary(t *testing.T) {
 	for k, v := range map[string]any{
 		"date": "2026-11-25", "lake": l.dir, "version": "v1.2.3", "generated_at": "2026-11-26T02:00:00Z",
 		"jobs_submitted": 5.0, "jobs_succeeded": 1.0, "jobs_failed": 4.0, "failure_rate": 0.8,
-		"alerts_fired": 3.0, "blobs": 21.0, "rejected": 2.0, "warnings": 3.0, "missing_hours": 27.0,
+		"alerts_fired": 5.0, "blobs": 21.0, "rejected": 2.0, "warnings": 3.0, "missing_hours": 3.0,
 		"unrecognised_blobs": 1.0,
 	} {
 		if fmt.Sprint(got[k]) != fmt.Sprint(v) {
@@ -140,29 +147,33 @@ func TestDailySummary(t *testing.T) {
 	if r, _ := got["run"].(map[string]any); r["blobs_read"] != 22.0 {
 		t.Errorf("run = %v, want the RunStatus", got["run"])
 	}
-	if s.JobsFailed != 4 || s.MissingHours != 27 || s.Date != "2026-11-25" {
+	if s.JobsFailed != 4 || s.MissingHours != 3 || s.AlertsFired != 5 || s.Date != "2026-11-25" {
 		t.Errorf("Summary = %+v", s)
 	}
 }
 
 func TestCustomRules(t *testing.T) {
 	rules := []Rule{
-		// Weighted by count: 265/3 = 88.3333 and 278/3 = 92.6667; the mean of the rows'
-		// averages would give 90 and 92.5.
-		{Name: "weighted", Metric: "quota utilization PERCENTAGE", Aggregation: "Average", Operator: "GreaterThan", Threshold: 88, Window: time.Hour},
+		// Average weighted by count over an hour: 95 from 10:02; 265/3 = 88.33 once 10:30 is in;
+		// 357/4 = 89.25 at 11:01; 262/3 = 87.33 from 11:02, resolved at 11:04. Then 92 from
+		// 11:31 (10:30 out), 278/3 at 12:00, 93 until 12:59; resolved at 13:02.
+		{Name: "weighted", Metric: "quota utilization PERCENTAGE", Aggregation: "Average", Operator: "GreaterThan", Threshold: 88, Window: time.Hour, Frequency: time.Minute},
+		// WS2's 2 at 05:15 is in the 30-minute windows of 05:16 … 05:45.
 		{Name: "half_hour", Metric: "Unusable Nodes", Aggregation: "Maximum", Operator: "GreaterThanOrEqual", Threshold: 1.5, Window: 30 * time.Minute},
-		// Count sums the rows' counts: 1 + 2 + 1 + 2 between 06:00 and 12:00.
+		// Count sums the rows' counts, 1 + 2 + 1 + 2 = 6 while a 6-hour window holds all four
+		// rows: 12:00 … 16:01.
 		{Name: "many_rows", Metric: "Quota Utilization Percentage", Aggregation: "Count", Operator: "GreaterThan", Threshold: 5, Window: 6 * time.Hour},
+		// 85 at 10:30 stays in the 24-hour window for the rest of the day.
 		{Name: "low", Metric: "Quota Utilization Percentage", Aggregation: "Minimum", Operator: "LessThan", Threshold: 90, Window: 24 * time.Hour},
 	}
 	dir, _ := writeReport(t, fixtureLake(t).open(), t.TempDir(), rules)
 	want := lines(
-		"rule,resource_id,workspace,window_start,aggregation,operator,threshold,value",
-		"half_hour,"+rid2+",WS2,2026-11-25T05:00:00.000000Z,Maximum,GreaterThanOrEqual,1.5,2",
-		"low,"+rid1+",WS1,2026-11-25T00:00:00.000000Z,Minimum,LessThan,90,85",
-		"many_rows,"+rid1+",WS1,2026-11-25T06:00:00.000000Z,Count,GreaterThan,5,6",
-		"weighted,"+rid1+",WS1,2026-11-25T10:00:00.000000Z,Average,GreaterThan,88,88.3333",
-		"weighted,"+rid1+",WS1,2026-11-25T11:00:00.000000Z,Average,GreaterThan,88,92.6667")
+		"rule,resource_id,workspace,metric,aggregation,operator,threshold,window,frequency,fired_at,resolved_at,evaluations,peak_value",
+		"half_hour,"+rid2+",WS2,Unusable Nodes,Maximum,GreaterThanOrEqual,1.5,30m,1m,2026-11-25T05:16:00.000000Z,2026-11-25T05:48:00.000000Z,30,2",
+		"low,"+rid1+",WS1,Quota Utilization Percentage,Minimum,LessThan,90,24h,1m,2026-11-25T10:31:00.000000Z,,810,85",
+		"many_rows,"+rid1+",WS1,Quota Utilization Percentage,Count,GreaterThan,5,6h,1m,2026-11-25T12:00:00.000000Z,2026-11-25T16:04:00.000000Z,242,6",
+		"weighted,"+rid1+",WS1,quota utilization PERCENTAGE,Average,GreaterThan,88,1h,1m,2026-11-25T10:02:00.000000Z,2026-11-25T11:04:00.000000Z,60,95",
+		"weighted,"+rid1+",WS1,quota utilization PERCENTAGE,Average,GreaterThan,88,1h,1m,2026-11-25T11:31:00.000000Z,2026-11-25T13:02:00.000000Z,89,93")
 	if got := readFile(t, dir, "alerts.csv"); got != want {
 		t.Errorf("alerts.csv:\n got:\n%s\nwant:\n%s", got, want)
 	}

@@ -322,6 +322,10 @@ func fixtureLake(t testing.TB) *lakeBuilder {
 	l.blobs(blobEntry(clusterC, rid2, reportDay.AddDate(0, 0, -5).Add(10*time.Hour), 10, 1))
 	l.blobs(blobEntry(clusterC, rid3, reportDay.AddDate(0, 0, -15).Add(10*time.Hour), 10, 1))
 	l.blobs(blobEntry(jobC, rid1, reportDay.AddDate(0, 0, 1), 10, 1))
+	// The job events of WS1 had a blob in every hour of the week before: an hourly stream.
+	for h := 0; h < 7*24; h++ {
+		l.blobs(blobEntry(jobC, rid1, reportDay.AddDate(0, 0, -7).Add(time.Duration(h)*time.Hour), 10, 1))
+	}
 	l.unrecognised(amlmon.UnrecognisedBlob{Container: "insights-logs-x", Blob: "random.txt", Reason: "not an archive path"})
 	return l
 }

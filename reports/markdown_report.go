@@ -101,7 +101,7 @@ func markdown(d *day, charts []file) []byte {
 		rate = "failure rate " + percent(*s.FailureRate)
 	}
 	m.b.WriteString(fmt.Sprintf("- **Jobs**: %d submitted, %d succeeded, %d failed (%s).\n", s.JobsSubmitted, s.JobsSucceeded, s.JobsFailed, rate))
-	m.b.WriteString(fmt.Sprintf("- **Alerts**: %s fired%s.\n", plural(s.AlertsFired, "alert window"), firedRules(d.csv["alerts"])))
+	m.b.WriteString("- **Alerts**: " + alertsHeadline(d) + "\n")
 	quota := d.csv["quota_usage"]
 	if len(quota.rows) > 0 {
 		m.b.WriteString(fmt.Sprintf("- **Worst quota utilisation**: %s %% on %s.\n", quota.text(0, "utilization_pct_max"), mdInline(clusterLabel(quota, 0, true))))
@@ -149,10 +149,13 @@ func markdown(d *day, charts []file) []byte {
 	if has["nodes_over_day.svg"] {
 		m.p("![Nodes per cluster over the day](nodes_over_day.svg)")
 	}
+	if note := nodeEventsNote(d); note != "" {
+		m.p("%s", note)
+	}
 	m.table(d.csv["node_churn"], []string{"workspace", "cluster", "events", "nodes_min", "nodes_max", "nodes_added", "nodes_removed", "preempted_max", "unusable_max", "nodes_allocated", "boot_seconds_p50", "boot_seconds_p95"}, "node_churn.csv")
 
 	m.p("## Alerts")
-	m.table(d.csv["alerts"], []string{"rule", "workspace", "window_start", "aggregation", "operator", "threshold", "value"}, "alerts.csv")
+	m.alerts(d)
 
 	m.p("## Data quality")
 	m.p("%s dated %s read into the lake: %s, %s (values that could not be coerced to their column type, kept as NULL). "+
@@ -163,7 +166,10 @@ func markdown(d *day, charts []file) []byte {
 	m.p("### Coercion warnings")
 	m.table(d.warnings, []string{"container", "blob", "warnings"}, "")
 	m.p("### Missing hours")
-	m.table(d.csv["completeness"], []string{"container", "resource_id", "missing_hours"}, "completeness.csv")
+	m.p("Only streams that were regular over the week before are checked: an `hourly` stream (a blob in " +
+		"every hour) with hours of the day without a blob, and a `daily` stream (a blob every day) silent " +
+		"all day. Event-driven categories write no blob in an hour without events, and idle metrics back off.")
+	m.table(d.csv["completeness"], []string{"container", "resource_id", "expected", "missing_hours"}, "completeness.csv")
 	m.p("### Unrecognised blobs")
 	m.table(d.unrecognised, []string{"container", "blob", "reason"}, "")
 	if len(s.FailedBlobs) > 0 || (s.Run != nil && len(s.Run.FailedBlobs) > 0) {

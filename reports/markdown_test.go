@@ -35,6 +35,11 @@ func TestLongBlobNamesInReport(t *testing.T) {
 		e.Warnings = int64(h)
 		l.blobs(e)
 	}
+	// A blob in every hour of the week before makes the stream hourly, so its quiet hours of
+	// the day are listed under its resource ID.
+	for h := 0; h < 7*24; h++ {
+		l.blobs(blobEntry("insights-logs-amlcomputejobevent", rid, reportDay.AddDate(0, 0, -7).Add(time.Duration(h)*time.Hour), 10, 1))
+	}
 	long := "weird/" + strings.Repeat("x", 300) + "/end-of-name.json"
 	l.unrecognised(amlmon.UnrecognisedBlob{Container: "insights-logs-x", Blob: long, Reason: "not an archive path"})
 	dir, _ := writeReport(t, l.open(), t.TempDir(), nil)
@@ -47,7 +52,7 @@ func TestLongBlobNamesInReport(t *testing.T) {
 		"/end-of-name.json | not an archive path |",
 		"/RESOURCEGROUPS/RGRG",
 		"RGRG…RGRG",
-		"/WORKSPACES/MLW-PROD | 00 01 02",
+		"/WORKSPACES/MLW-PROD | hourly | 00 01 02",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)

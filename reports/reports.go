@@ -93,5 +93,6 @@ type Rule struct {
 	Aggregation string        `json:"aggregation" yaml:"aggregation"` // Total | Average | Maximum | Minimum | Count
 	Operator    string        `json:"operator" yaml:"operator"`       // GreaterThan | GreaterThanOrEqual | LessThan | LessThanOrEqual
 	Threshold   float64       `json:"threshold" yaml:"threshold"`
-	Window      time.Duration `json:"window" yaml:"window"` // default 1 h
+	Window      time.Duration `json:"window" yaml:"window"`       // one of Windows(); default 5 min
+	Frequency   time.Duration `json:"frequency" yaml:"frequency"` // one of Frequencies(), at most Window; default 1 min
 }

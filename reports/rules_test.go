@@ -18,12 +18,19 @@ func writeRules(t *testing.T, name, text string) string {
 	return path
 }
 
+// The default rules are Azure Monitor Baseline Alerts' rules for Azure ML workspaces, as
+// https://github.com/Azure/azure-monitor-baseline-alerts ships them in
+// services/MachineLearningServices/workspaces/alerts.yaml (commit b772e9f, 2026-05-26):
+// metricName, timeAggregation, operator and threshold as below, each with windowSize PT5M and
+// evaluationFrequency PT1M. (That file also lists Failed Runs, which it marks unverified, and
+// Not Responding Runs; Microsoft's Azure ML monitoring page recommends the three below.)
 func TestDefaultRules(t *testing.T) {
 	rules := DefaultRules()
+	const w, f = 5 * time.Minute, time.Minute
 	want := []Rule{
-		{"model_deploy_failed", "Model Deploy Failed", "Total", "GreaterThan", 0, time.Hour},
-		{"quota_utilization", "Quota Utilization Percentage", "Average", "GreaterThan", 90, time.Hour},
-		{"unusable_nodes", "Unusable Nodes", "Total", "GreaterThan", 0, time.Hour},
+		{"model_deploy_failed", "Model Deploy Failed", "Total", "GreaterThan", 0, w, f},
+		{"quota_utilization", "Quota Utilization Percentage", "Average", "GreaterThan", 90, w, f},
+		{"unusable_nodes", "Unusable Nodes", "Total", "GreaterThan", 0, w, f},
 	}
 	if !reflect.DeepEqual(rules, want) {
 		t.Fatalf("DefaultRules() = %+v", rules)
@@ -38,24 +45,42 @@ func TestLoadRulesYAML(t *testing.T) {
 	path := writeRules(t, "rules.yaml", `
 rules:
   - name: gpu_hot
-    metric: GPU Utilization
+    metric: GpuUtilization
     aggregation: average
     operator: GreaterThanOrEqual
     threshold: 95.5
     window: 30m
+    frequency: 15m
   - name: deploys
     metric: Model Deploy Failed
     aggregation: Total
     operator: GreaterThan
     threshold: 0
+  - name: from_arm
+    metric: Unusable Nodes
+    aggregation: Maximum
+    operator: GreaterThan
+    threshold: 0
+    window: P1D
+    frequency: PT1H
+  - name: whole_hour
+    metric: Active Nodes
+    aggregation: Minimum
+    operator: LessThan
+    threshold: 1
+    window: 60m
 `)
 	rules, err := LoadRules(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []Rule{
-		{"gpu_hot", "GPU Utilization", "Average", "GreaterThanOrEqual", 95.5, 30 * time.Minute},
-		{"deploys", "Model Deploy Failed", "Total", "GreaterThan", 0, time.Hour},
+		{"gpu_hot", "GpuUtilization", "Average", "GreaterThanOrEqual", 95.5, 30 * time.Minute, 15 * time.Minute},
+		// Without window and frequency: Azure Monitor's defaults, 5m and 1m.
+		{"deploys", "Model Deploy Failed", "Total", "GreaterThan", 0, 5 * time.Minute, time.Minute},
+		// As an ARM template writes them (windowSize P1D, evaluationFrequency PT1H).
+		{"from_arm", "Unusable Nodes", "Maximum", "GreaterThan", 0, 24 * time.Hour, time.Hour},
+		{"whole_hour", "Active Nodes", "Minimum", "LessThan", 1, time.Hour, time.Minute},
 	}
 	if !reflect.DeepEqual(rules, want) {
 		t.Fatalf("LoadRules = %+v, want %+v", rules, want)
@@ -67,8 +92,8 @@ func TestLoadRulesJSONExtendingDefaults(t *testing.T) {
   "extends_defaults": true,
   "rules": [
     {"name": "quota_utilization", "metric": "Quota Utilization Percentage", "aggregation": "Maximum",
-     "operator": "GreaterThan", "threshold": 80, "window": "15m"},
-    {"name": "cpu_low", "metric": "CPU Utilization", "aggregation": "Minimum", "operator": "LessThan", "threshold": -1e-3}
+     "operator": "GreaterThan", "threshold": 80, "window": "15m", "frequency": "5m"},
+    {"name": "cpu_low", "metric": "CpuUtilization", "aggregation": "Minimum", "operator": "LessThan", "threshold": -1e-3}
   ]
 }`)
 	rules, err := LoadRules(path)
@@ -76,8 +101,8 @@ func TestLoadRulesJSONExtendingDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := DefaultRules()
-	want[1] = Rule{"quota_utilization", "Quota Utilization Percentage", "Maximum", "GreaterThan", 80, 15 * time.Minute}
-	want = append(want, Rule{"cpu_low", "CPU Utilization", "Minimum", "LessThan", -0.001, time.Hour})
+	want[1] = Rule{"quota_utilization", "Quota Utilization Percentage", "Maximum", "GreaterThan", 80, 15 * time.Minute, 5 * time.Minute}
+	want = append(want, Rule{"cpu_low", "CpuUtilization", "Minimum", "LessThan", -0.001, 5 * time.Minute, time.Minute})
 	if !reflect.DeepEqual(rules, want) {
 		t.Fatalf("LoadRules = %+v, want %+v", rules, want)
 	}
@@ -110,9 +135,25 @@ func TestLoadRulesErrors(t *testing.T) {
 		{"threshold text", rule("    metric: GPU\n    aggregation: Total\n    operator: GreaterThan\n    threshold: high\n"),
 			`rule "gpu_hot": threshold "high" is not a number`},
 		{"window syntax", rule(full + "    window: an hour\n"),
-			`rule "gpu_hot": window "an hour" is not a duration`},
-		{"window divides", rule(full + "    window: 7h\n"),
-			`rule "gpu_hot": window 7h0m0s does not divide the day`},
+			`rule "gpu_hot": window "an hour" is not a duration like 5m or 1h (one of 1m, 5m, 15m, 30m, 1h, 6h, 12h, 24h)`},
+		// Azure Monitor accepts windowSize PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H, P1D and
+		// evaluationFrequency PT1M, PT5M, PT15M, PT30M, PT1H: the allowedValues of the metric
+		// alert policies of https://github.com/Azure/azure-monitor-baseline-alerts
+		// (patterns/alz/policyDefinitions/policies-Automation.json, commit b772e9f).
+		{"window not accepted", rule(full + "    window: 10m\n"),
+			`rule "gpu_hot": window 10m is not one Azure Monitor accepts (1m, 5m, 15m, 30m, 1h, 6h, 12h, 24h)`},
+		{"window divides the day but is not accepted", rule(full + "    window: 2h\n"),
+			`rule "gpu_hot": window 2h is not one Azure Monitor accepts`},
+		{"window of seconds", rule(full + "    window: 90s\n"),
+			`rule "gpu_hot": window 1m30s is not one Azure Monitor accepts`},
+		{"frequency syntax", rule(full + "    frequency: often\n"),
+			`rule "gpu_hot": frequency "often" is not a duration like 1m or 5m (one of 1m, 5m, 15m, 30m, 1h)`},
+		{"frequency not accepted", rule(full + "    window: 24h\n    frequency: 6h\n"),
+			`rule "gpu_hot": frequency 6h is not one Azure Monitor accepts (1m, 5m, 15m, 30m, 1h)`},
+		{"frequency longer than window", rule(full + "    window: 5m\n    frequency: 15m\n"),
+			`rule "gpu_hot": frequency 15m is longer than the window 5m`},
+		{"frequency longer than default window", rule(full + "    frequency: PT1H\n"),
+			`rule "gpu_hot": frequency 1h is longer than the window 5m`},
 		{"unknown field", rule(full + "    treshold: 2\n"),
 			`rule "gpu_hot": unknown field "treshold"`},
 		{"no name", "rules:\n  - metric: GPU\n    aggregation: Total\n    operator: GreaterThan\n    threshold: 1\n",

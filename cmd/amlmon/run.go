@@ -114,7 +114,7 @@ func (o *ReportFlags) rules() ([]reports.Rule, error) {
 	}
 	rules, err := reports.LoadRules(o.Rules)
 	if err != nil {
-		return nil, fmt.Errorf("load alert rules %s: %w", o.Rules, err)
+		return nil, fmt.Errorf("load alert rules: %w", err) // the error names the file
 	}
 	return rules, nil
 }
