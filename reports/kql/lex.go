@@ -47,6 +47,7 @@ const (
 	tReal             // real literal
 	tTimespan         // 5d, 1.5h, timespan(…): span holds the value
 	tDatetime         // datetime(…): when holds the value, null for datetime(null)
+	tDynamic          // dynamic(…): text holds the JSON inside the parentheses
 	tOp               // punctuation and operators: | ( ) , = == != =~ !~ < <= > >= + - * / % .. !contains …
 )
 
@@ -102,6 +103,16 @@ var negatable = map[string]bool{
 	"in": true, "in~": true, "between": true,
 }
 
+// dashedWords lists the operator names that contain a dash, by the word before it, so that
+// "project-away" is one word while "a-b" stays a subtraction.
+var dashedWords = map[string][]string{
+	"project": {"-away", "-rename", "-keep", "-reorder"},
+	"mv":      {"-expand", "-apply"},
+	"make":    {"-series"},
+	"parse":   {"-where", "-kv"},
+	"top":     {"-nested", "-hitters"},
+}
+
 func (lx *lexer) emit(t token) { lx.toks = append(lx.toks, t) }
 
 func (lx *lexer) next() error {
@@ -138,13 +149,11 @@ func (lx *lexer) next() error {
 		}
 		word := q[start:end]
 		lower := strings.ToLower(word)
-		if lower == "project" {
-			for _, suffix := range []string{"-away", "-rename", "-keep", "-reorder"} {
-				if strings.HasPrefix(q[end:], suffix) && (end+len(suffix) == len(q) || !isLetter(q[end+len(suffix)])) {
-					word += suffix
-					end += len(suffix)
-					break
-				}
+		for _, suffix := range dashedWords[lower] {
+			if strings.HasPrefix(q[end:], suffix) && (end+len(suffix) == len(q) || !isLetter(q[end+len(suffix)])) {
+				word += suffix
+				end += len(suffix)
+				break
 			}
 		}
 		if lower == "in" && end < len(q) && q[end] == '~' {
@@ -152,6 +161,11 @@ func (lx *lexer) next() error {
 			end++
 		}
 		lx.pos = end
+		if lower == "dynamic" {
+			if ok, err := lx.dynamicLiteral(start); ok || err != nil {
+				return err
+			}
+		}
 		if lower == "datetime" || lower == "timespan" {
 			if ok, err := lx.literalCall(start, lower); ok || err != nil {
 				return err
@@ -191,6 +205,14 @@ func (lx *lexer) next() error {
 		lx.pos = end + 1
 		lx.emit(token{kind: tQuoted, text: s, off: start})
 		return nil
+	case c == '$' && start+1 < len(q) && isLetter(q[start+1]):
+		end := start + 1
+		for end < len(q) && (isLetter(q[end]) || isDigit(q[end])) {
+			end++
+		}
+		lx.pos = end
+		lx.emit(token{kind: tIdent, text: q[start:end], off: start})
+		return nil
 	case c == '!':
 		end := start + 1
 		for end < len(q) && (isLetter(q[end]) || isDigit(q[end])) {
@@ -210,7 +232,7 @@ func (lx *lexer) next() error {
 			return nil
 		}
 	}
-	for _, op := range []string{"==", "!=", "=~", "!~", "<=", ">=", "..", "<>", "|", "(", ")", ",", "=", "<", ">", "+", "-", "*", "/", "%"} {
+	for _, op := range []string{"==", "!=", "=~", "!~", "<=", ">=", "..", "<>", "|", "(", ")", ",", "=", "<", ">", "+", "-", "*", "/", "%", "[", "]", ";", ":", ".", "{", "}"} {
 		if strings.HasPrefix(q[start:], op) {
 			if op == "<>" {
 				return errAt(q, start, "unknown operator \"<>\" (use !=)")
@@ -500,4 +522,42 @@ func verbatim(q string, start int) (string, int, error) {
 		return b.String(), i + 1, nil
 	}
 	return "", 0, errAt(q, start, "unterminated string literal")
+}
+
+// dynamicLiteral lexes dynamic(…), whose contents are JSON rather than KQL tokens: the text
+// up to the parenthesis that closes it, outside strings. It reports false when the word is
+// not followed by "(".
+func (lx *lexer) dynamicLiteral(start int) (bool, error) {
+	q := lx.q
+	p := lx.pos
+	for p < len(q) && (q[p] == ' ' || q[p] == '\t') {
+		p++
+	}
+	if p >= len(q) || q[p] != '(' {
+		return false, nil
+	}
+	depth := 0
+	for i := p; i < len(q); i++ {
+		switch c := q[i]; c {
+		case '"', '\'':
+			_, end, err := unquote(q, i)
+			if err != nil {
+				return true, err
+			}
+			i = end - 1
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+			if depth == 0 {
+				if c != ')' {
+					return true, errAt(q, i, "unbalanced %q in dynamic(…)", c)
+				}
+				lx.pos = i + 1
+				lx.emit(token{kind: tDynamic, text: strings.TrimSpace(q[p+1 : i]), off: start})
+				return true, nil
+			}
+		}
+	}
+	return true, errAt(q, start, "dynamic( is not closed")
 }
