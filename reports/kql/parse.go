@@ -142,17 +142,17 @@ type node struct {
 }
 
 type parser struct {
-	q        string
-	toks     []token
-	i        int
-	depth    int // nesting of expressions, bounded so that no query can exhaust the stack
-	tabular  map[string]bool
+	q       string
+	toks    []token
+	i       int
+	depth   int // nesting of expressions, bounded so that no query can exhaust the stack
+	tabular map[string]bool
 	// lets and tabs hold the let statements read so far: a later name refers to them, and a
 	// let refers only to those before it, so no binding can refer to itself.
 	lets       map[string]*node
 	tabs       map[string]*pipeline
 	expansions int
-	inSearch bool // a bare string is a term and Col:"x" a column match
+	inSearch   bool // a bare string is a term and Col:"x" a column match
 	// knownTable tells a table from a scalar name in "let x = T;".
 	knownTable func(string) bool
 }
