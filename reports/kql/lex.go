@@ -192,19 +192,19 @@ func (lx *lexer) next() error {
 		lx.emit(token{kind: tString, text: s, off: start})
 		return nil
 	case c == '[' && start+1 < len(q) && (q[start+1] == '"' || q[start+1] == '\''):
+		// ['name'] is a bracketed name; ["a", 1] is a list that starts with a string.
 		s, end, err := unquote(q, start+1)
 		if err != nil {
 			return err
 		}
-		if end >= len(q) || q[end] != ']' {
-			return errAt(q, end, "expected \"]\" to close the bracketed name")
+		if end < len(q) && q[end] == ']' {
+			if s == "" {
+				return errAt(q, start, "empty column name")
+			}
+			lx.pos = end + 1
+			lx.emit(token{kind: tQuoted, text: s, off: start})
+			return nil
 		}
-		if s == "" {
-			return errAt(q, start, "empty column name")
-		}
-		lx.pos = end + 1
-		lx.emit(token{kind: tQuoted, text: s, off: start})
-		return nil
 	case c == '$' && start+1 < len(q) && isLetter(q[start+1]):
 		end := start + 1
 		for end < len(q) && (isLetter(q[end]) || isDigit(q[end])) {

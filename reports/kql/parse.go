@@ -510,6 +510,15 @@ func (p *parser) datatable() (*datatableSpec, error) {
 	if _, err := p.expectOp(")"); err != nil {
 		return nil, err
 	}
+	// ["only"] lexes as a bracketed name: a one-value list.
+	if t := p.peek(); t.kind == tQuoted {
+		p.advance()
+		d.vals = append(d.vals, &node{kind: nLit, off: t.off, tok: token{kind: tString, text: t.text, off: t.off}})
+		if len(d.cols) != 1 {
+			return nil, errAt(p.q, d.cols[0].off, "datatable has 1 value for %d columns", len(d.cols))
+		}
+		return d, nil
+	}
 	if _, err := p.expectOp("["); err != nil {
 		return nil, err
 	}
@@ -740,11 +749,14 @@ func (p *parser) joinArgs(lookup bool) (*joinSpec, error) {
 		}
 		_ = t
 	} else {
-		t, err := p.name()
+		if t := p.peek(); t.kind != tIdent && t.kind != tQuoted {
+			return nil, p.errf(t, "expected a table or a (query) to join, found %s", t)
+		}
+		src, err := p.source()
 		if err != nil {
 			return nil, err
 		}
-		j.right = &pipeline{src: &source{kind: "table", off: t.off, name: t}}
+		j.right = &pipeline{src: src}
 	}
 	if err := p.expectWord("on"); err != nil {
 		return nil, err

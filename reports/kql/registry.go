@@ -193,7 +193,11 @@ func (tr *translator) call(e *node, cols schema, aggOK bool) (value, error) {
 		return value{}, tr.errf(e.off, "%s() yields several columns: use it directly in summarize, not inside an expression", fn.name)
 	}
 	c := &call{tr: tr, e: e, cols: cols, agg: fn.agg}
-	for _, a := range e.args {
+	for i, a := range e.args {
+		if fn.name == "extract" && i == 3 {
+			c.args = append(c.args, value{}) // typeof(type), read from the node
+			continue
+		}
 		if a.kind == nStar {
 			return value{}, tr.errf(a.off, "* is not an argument of %s()", fn.name)
 		}
