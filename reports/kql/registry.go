@@ -666,7 +666,11 @@ func fnStrcatArray(c *call) (value, error) {
 	default:
 		return value{}, c.errf(0, "strcat_array() needs an array")
 	}
-	return c.ret("coalesce(array_to_string("+list+", "+tostring(c.args[1])+"), '')", tyString)
+	delim, err := c.constString(1)
+	if err != nil {
+		return value{}, err
+	}
+	return c.ret("coalesce(array_to_string("+list+", "+str(delim)+"), '')", tyString)
 }
 
 func fnStrlen(c *call) (value, error) {
@@ -959,7 +963,7 @@ func fnSum(c *call) (value, error) {
 		return value{}, err
 	}
 	a := coerceDynamic(c.args[0], value{t: tyReal})
-	if !a.t.numeric() && a.t != tyUnknown && a.t != tyTimespan {
+	if !a.t.numeric() && a.t != tyUnknown {
 		return value{}, c.errf(0, "%s() needs numbers", c.e.name)
 	}
 	if a.t == tyLong {

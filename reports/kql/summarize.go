@@ -33,7 +33,7 @@ func (tr *translator) summarize(op *operator, l *layer, cols schema) (*layer, sc
 		out = append(out, column{name: name, t: v.t})
 		sel = append(sel, aliased(v.sql, name))
 		outer = append(outer, ident(name))
-		group = append(group, v.sql)
+		group = append(group, positionSafe(v.sql))
 	}
 	byNames := map[string]bool{}
 	for _, c := range out {

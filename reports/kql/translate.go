@@ -490,9 +490,10 @@ func (tr *translator) orderBy(keys []orderKey, cols schema) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		s := v.sql + " ASC"
+		x := positionSafe(v.sql)
+		s := x + " ASC"
 		if k.desc {
-			s = v.sql + " DESC"
+			s = x + " DESC"
 		}
 		if k.nullsFirst {
 			s += " NULLS FIRST"
@@ -682,6 +683,16 @@ func (tr *translator) scalar(e *node, cols schema, aggOK bool) (value, error) {
 		if vs[1].t == tyDatetime && vs[2].t == tyTimespan {
 			vs[2] = value{sql: "(" + vs[1].sql + " + " + vs[2].sql + ")", t: tyDatetime, agg: vs[1].agg || vs[2].agg}
 		}
+		for i := 1; i <= 2; i++ {
+			x, bound, err := tr.comparable(e, coerceDynamic(vs[0], vs[i]), coerceDynamic(vs[i], vs[0]))
+			if err != nil {
+				return value{}, err
+			}
+			if i == 1 {
+				vs[0] = x
+			}
+			vs[i] = bound
+		}
 		kw := " BETWEEN "
 		if e.name == "!between" {
 			kw = " NOT BETWEEN "
@@ -710,6 +721,20 @@ func (tr *translator) binary(e *node, cols schema, aggOK bool) (value, error) {
 		return value{}, err
 	}
 	l, r = coerceDynamic(l, r), coerceDynamic(r, l)
+	switch {
+	case comparisonOps[e.name] && !stringOps[e.name]:
+		if l, r, err = tr.comparable(e, l, r); err != nil {
+			return value{}, err
+		}
+	case stringOps[e.name]:
+		// String operators read any value as its text, as Kusto does.
+		if l.t != tyString && l.t != tyUnknown {
+			l = value{sql: tostring(l), t: tyString, agg: l.agg}
+		}
+		if r.t != tyString && r.t != tyUnknown {
+			r = value{sql: tostring(r), t: tyString, agg: r.agg}
+		}
+	}
 	agg := l.agg || r.agg
 	b := func(s string, t typ) (value, error) { return value{sql: "(" + s + ")", t: t, agg: agg}, nil }
 	// Negative string predicates hold for NULL: Log Analytics has empty strings where the
@@ -871,10 +896,23 @@ func (tr *translator) in(e *node, cols schema, aggOK bool) (value, error) {
 		if err != nil {
 			return value{}, err
 		}
+		if fold && v.t != tyString {
+			v = value{sql: tostring(v), t: tyString}
+		}
+		var x value
+		if x, v, err = tr.comparable(e, l, v); err != nil {
+			return value{}, err
+		}
+		if x.t != l.t {
+			l = x // a number among text compares as text
+		}
 		if fold {
 			v.sql = "lower(" + v.sql + ")"
 		}
 		list = append(list, v.sql)
+	}
+	if fold && l.t != tyString {
+		l = value{sql: tostring(l), t: tyString, agg: l.agg}
 	}
 	lhs := l.sql
 	if fold {
@@ -907,4 +945,49 @@ func tostring(v value) string {
 		return "coalesce(strftime(" + v.sql + ", '%Y-%m-%dT%H:%M:%S.%fZ'), '')"
 	}
 	return "coalesce(CAST(" + v.sql + " AS VARCHAR), '')"
+}
+
+// positionSafe keeps an integer literal from reading as a column position in ORDER BY and
+// GROUP BY, where SQL takes "ORDER BY 2" for the second column.
+func positionSafe(sql string) string {
+	if strings.Trim(strings.TrimPrefix(sql, "-"), "0123456789") == "" {
+		return "CAST(" + sql + " AS BIGINT)"
+	}
+	return sql
+}
+
+// stringOps are the comparison operators that compare text.
+var stringOps = map[string]bool{
+	"=~": true, "!~": true, "contains": true, "!contains": true, "contains_cs": true, "!contains_cs": true,
+	"has": true, "!has": true, "has_cs": true, "!has_cs": true,
+	"startswith": true, "!startswith": true, "startswith_cs": true, "!startswith_cs": true,
+	"endswith": true, "!endswith": true, "endswith_cs": true, "!endswith_cs": true,
+}
+
+var typeNames = map[typ]string{
+	tyUnknown: "unknown", tyString: "string", tyLong: "long", tyReal: "real", tyDecimal: "decimal",
+	tyBool: "bool", tyDatetime: "datetime", tyTimespan: "timespan", tyDynamic: "dynamic", tyArray: "array",
+}
+
+// comparable checks that two values can be compared and converts them so that DuckDB can.
+// A number compared with text is compared as text: the lake types columns that Log Analytics
+// declares as string (ResponseCode, QuotaAllocated) when they hold numbers, and queries
+// written for Log Analytics compare them with strings. Text compared with a datetime is
+// read as a datetime.
+func (tr *translator) comparable(e *node, l, r value) (value, value, error) {
+	switch {
+	case l.t == tyUnknown || r.t == tyUnknown:
+		return l, r, nil
+	case l.t.numeric() && r.t.numeric(), l.t == r.t && l.t != tyArray:
+		return l, r, nil
+	case l.t == tyString && r.t.numeric():
+		return l, value{sql: "CAST(" + r.sql + " AS VARCHAR)", t: tyString, agg: r.agg}, nil
+	case l.t.numeric() && r.t == tyString:
+		return value{sql: "CAST(" + l.sql + " AS VARCHAR)", t: tyString, agg: l.agg}, r, nil
+	case l.t == tyString && r.t == tyDatetime:
+		return value{sql: "TRY_CAST(" + l.sql + " AS TIMESTAMP)", t: tyDatetime, agg: l.agg}, r, nil
+	case l.t == tyDatetime && r.t == tyString:
+		return l, value{sql: "TRY_CAST(" + r.sql + " AS TIMESTAMP)", t: tyDatetime, agg: r.agg}, nil
+	}
+	return l, r, tr.errf(e.off, "%q cannot compare a %s with a %s", e.name, typeNames[l.t], typeNames[r.t])
 }
