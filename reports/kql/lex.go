@@ -96,13 +96,6 @@ func lex(q string) ([]token, error) {
 func isLetter(c byte) bool { return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
-// negatable lists the string operators that also come as "!op".
-var negatable = map[string]bool{
-	"contains": true, "contains_cs": true, "has": true, "has_cs": true,
-	"startswith": true, "startswith_cs": true, "endswith": true, "endswith_cs": true,
-	"in": true, "in~": true, "between": true,
-}
-
 // dashedWords lists the operator names that contain a dash, by the word before it, so that
 // "project-away" is one word while "a-b" stays a subtraction.
 var dashedWords = map[string][]string{
@@ -224,7 +217,7 @@ func (lx *lexer) next() error {
 				word += "~"
 				end++
 			}
-			if !negatable[word] {
+			if _, negated, _, ok := lookupOperator("!" + word); !ok || !negated {
 				return errAt(q, start, "unknown operator %q", q[start:end])
 			}
 			lx.pos = end

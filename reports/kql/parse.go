@@ -1029,16 +1029,6 @@ func (p *parser) and() (*node, error) {
 	return l, err
 }
 
-// comparisonOps are the binary operators between additive expressions; string operators
-// are words (contains) or "!"-words lexed as one operator (!contains).
-var comparisonOps = map[string]bool{
-	"==": true, "!=": true, "=~": true, "!~": true, "<": true, "<=": true, ">": true, ">=": true,
-	"contains": true, "!contains": true, "contains_cs": true, "!contains_cs": true,
-	"has": true, "!has": true, "has_cs": true, "!has_cs": true,
-	"startswith": true, "!startswith": true, "startswith_cs": true, "!startswith_cs": true,
-	"endswith": true, "!endswith": true, "endswith_cs": true, "!endswith_cs": true,
-}
-
 func (p *parser) comparison() (*node, error) {
 	l, err := p.additive()
 	if err != nil {
@@ -1048,8 +1038,9 @@ func (p *parser) comparison() (*node, error) {
 	if t.kind != tOp && t.kind != tIdent {
 		return l, nil
 	}
+	op, _, _, known := lookupOperator(t.text)
 	switch {
-	case comparisonOps[t.text]:
+	case known && (op.kind == opCompare || op.kind == opText):
 		p.advance()
 		r, err := p.additive()
 		if err != nil {

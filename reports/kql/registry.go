@@ -221,9 +221,11 @@ func WriteHelp(w io.Writer) error {
 		fmt.Fprintf(&b, "  %-18s %s\n", o.name, o.doc)
 	}
 	b.WriteString("\nScalar operators:\n")
-	for _, o := range scalarOperators {
+	for _, o := range binaryOperators {
 		fmt.Fprintf(&b, "  %-18s %s\n", o.name, o.doc)
 	}
+	fmt.Fprintf(&b, "  %-18s %s\n", "x.Name x['Name']", "a property of a dynamic value; null when missing")
+	fmt.Fprintf(&b, "  %-18s %s\n", "x[i]", "an element of an array; negative indexes count from the end, null out of range")
 	b.WriteString("\nFunctions:\n")
 	for _, f := range functions {
 		if !f.agg {
@@ -266,19 +268,110 @@ var operators = []struct{ name, doc string }{
 	{"datatable", "datatable(Name:type, …) [values]: a table written in the query"},
 }
 
-// scalarOperators documents the scalar operators.
-var scalarOperators = []struct{ name, doc string }{
-	{"== != < <= > >=", "comparisons; != \"\" and == \"\" treat null as \"\""},
-	{"=~ !~", "equal ignoring case"},
-	{"and or", "logic"},
-	{"+ - * / %", "arithmetic; whole numbers divide as whole numbers; datetime ± timespan"},
-	{"contains !contains", "substring, ignoring case (_cs: with case)"},
-	{"has !has", "whole term, ignoring case (_cs: with case)"},
-	{"has_any has_all", "any or all of the terms given (literals or a dynamic array)"},
-	{"startswith endswith", "prefix or suffix, ignoring case; negated with !, case-sensitive with _cs"},
-	{"in !in in~ !in~", "one of a list of literals (~: ignoring case)"},
-	{"between !between", "x between (a .. b), inclusive; a datetime range may be (t .. span)"},
-	{"x.Name x['Name'] x[i]", "dynamic access: missing is null, negative indexes count from the end"},
+// opKind is what a binary operator does with its operands.
+type opKind int
+
+const (
+	opLogic   opKind = iota // and, or: true/false on both sides
+	opCompare               // == != < <= > >=: operands of comparable types
+	opText                  // string operators: both sides read as text
+	opArith                 // + - * / %
+	opList                  // in, between, has_any: a syntax of their own
+)
+
+// binaryOperator is one scalar operator of the registry. A text operator has a negation
+// (not: true where it does not hold, NULL included, as Log Analytics' strings are never
+// null) and a case-sensitive form (cs); the others are case-insensitive.
+type binaryOperator struct {
+	name, not, cs string
+	kind          opKind
+	doc           string
+	// sql writes a text operator over its operands; fold is true for the case-insensitive
+	// form; needle is the right side's node, for a literal.
+	sql func(l, r string, fold bool, needle *node) string
+}
+
+// binaryOperators are the scalar operators, in the order --help-kql lists them.
+var binaryOperators = []binaryOperator{
+	{name: "and", kind: opLogic, doc: "both conditions hold"},
+	{name: "or", kind: opLogic, doc: "either condition holds"},
+	{name: "==", kind: opCompare, doc: "equal; == \"\" also holds for null, as Log Analytics has \"\" where the lake has null"},
+	{name: "!=", kind: opCompare, doc: "not equal; holds for null against a string"},
+	{name: "<", kind: opCompare, doc: "less than; a number compared with a string is compared as text"},
+	{name: "<=", kind: opCompare, doc: "at most"},
+	{name: ">", kind: opCompare, doc: "greater than"},
+	{name: ">=", kind: opCompare, doc: "at least"},
+	{name: "=~", not: "!~", kind: opText, doc: "equal ignoring case (!~: not)", sql: func(l, r string, fold bool, _ *node) string {
+		return foldCase(l, fold) + " = " + foldCase(r, fold)
+	}},
+	{name: "contains", not: "!contains", cs: "contains_cs", kind: opText, doc: "has the substring, ignoring case (!contains, contains_cs, !contains_cs)", sql: func(l, r string, fold bool, _ *node) string {
+		return "contains(" + foldCase(l, fold) + ", " + foldCase(r, fold) + ")"
+	}},
+	{name: "startswith", not: "!startswith", cs: "startswith_cs", kind: opText, doc: "starts with, ignoring case (!startswith, startswith_cs, !startswith_cs)", sql: func(l, r string, fold bool, _ *node) string {
+		return "starts_with(" + foldCase(l, fold) + ", " + foldCase(r, fold) + ")"
+	}},
+	{name: "endswith", not: "!endswith", cs: "endswith_cs", kind: opText, doc: "ends with, ignoring case (!endswith, endswith_cs, !endswith_cs)", sql: func(l, r string, fold bool, _ *node) string {
+		return "suffix(" + foldCase(l, fold) + ", " + foldCase(r, fold) + ")"
+	}},
+	{name: "has", not: "!has", cs: "has_cs", kind: opText, doc: "has the whole term: bounded by non-alphanumerics or the ends, ignoring case (!has, has_cs, !has_cs)", sql: hasSQL},
+	{name: "has_any", kind: opList, doc: "has any of the terms: has_any (\"a\", \"b\") or has_any (dynamic([…]))"},
+	{name: "has_all", kind: opList, doc: "has all of the terms"},
+	{name: "in", not: "!in", kind: opList, doc: "one of a list of literals: x in (\"a\", \"b\")"},
+	{name: "in~", not: "!in~", kind: opList, doc: "one of a list of literals, ignoring case"},
+	{name: "between", not: "!between", kind: opList, doc: "x between (a .. b), both ends included; a datetime range may be (t .. span)"},
+	{name: "+", kind: opArith, doc: "sum; datetime + timespan"},
+	{name: "-", kind: opArith, doc: "difference; datetime - datetime is a timespan"},
+	{name: "*", kind: opArith, doc: "product"},
+	{name: "/", kind: opArith, doc: "quotient; whole numbers divide as whole numbers"},
+	{name: "%", kind: opArith, doc: "remainder"},
+}
+
+// lookupOperator finds a scalar operator by any of its names, and tells whether that name is
+// the negation or the case-sensitive form.
+func lookupOperator(name string) (op *binaryOperator, negated, cs bool, ok bool) {
+	for i := range binaryOperators {
+		o := &binaryOperators[i]
+		switch name {
+		case o.name:
+			return o, false, false, true
+		case o.not:
+			if o.not != "" {
+				return o, true, false, true
+			}
+		case o.cs:
+			if o.cs != "" {
+				return o, false, true, true
+			}
+		case "!" + o.cs:
+			if o.cs != "" {
+				return o, true, true, true
+			}
+		}
+	}
+	return nil, false, false, false
+}
+
+func foldCase(sql string, fold bool) string {
+	if fold {
+		return "lower(" + sql + ")"
+	}
+	return sql
+}
+
+// hasSQL matches a whole term with a regular expression: the needle bounded by the start or
+// end of the text or by a character that is not an ASCII letter or digit.
+func hasSQL(l, r string, fold bool, needle *node) string {
+	flags := ""
+	if fold {
+		flags = "(?i)"
+	}
+	var pattern string
+	if needle != nil && needle.kind == nLit && needle.tok.kind == tString {
+		pattern = str(flags + `(^|[^[:alnum:]])` + regexp.QuoteMeta(needle.tok.text) + `($|[^[:alnum:]])`)
+	} else {
+		pattern = str(flags+`(^|[^[:alnum:]])`) + " || regexp_escape(" + r + ") || " + str(`($|[^[:alnum:]])`)
+	}
+	return "regexp_matches(" + l + ", " + pattern + ")"
 }
 
 // operatorNames lists the tabular operators for an error message.
@@ -485,6 +578,9 @@ func fnFormatDatetime(c *call) (value, error) {
 	f, err := c.constString(1)
 	if err != nil {
 		return value{}, err
+	}
+	if f == "" {
+		return value{}, c.errf(1, "format_datetime() needs a format such as \"yyyy-MM-dd HH:mm\"")
 	}
 	var out strings.Builder
 next:

@@ -2,7 +2,6 @@ package kql
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -709,7 +708,11 @@ func (tr *translator) scalar(e *node, cols schema, aggOK bool) (value, error) {
 var hiddenColumns = map[string]string{"_ResourceId": "ResourceId", "_SubscriptionId": "SubscriptionId"}
 
 func (tr *translator) binary(e *node, cols schema, aggOK bool) (value, error) {
-	if e.args[0].kind == nStar && e.name != "and" && e.name != "or" {
+	op, negated, cs, ok := lookupOperator(e.name)
+	if !ok {
+		return value{}, tr.errf(e.off, "unknown operator %q", e.name)
+	}
+	if e.args[0].kind == nStar && op.kind == opText {
 		return tr.anyColumn(e, cols, aggOK)
 	}
 	l, err := tr.scalar(e.args[0], cols, aggOK)
@@ -721,36 +724,42 @@ func (tr *translator) binary(e *node, cols schema, aggOK bool) (value, error) {
 		return value{}, err
 	}
 	l, r = coerceDynamic(l, r), coerceDynamic(r, l)
-	switch {
-	case comparisonOps[e.name] && !stringOps[e.name]:
-		if l, r, err = tr.comparable(e, l, r); err != nil {
-			return value{}, err
-		}
-	case stringOps[e.name]:
-		// String operators read any value as its text, as Kusto does.
-		if l.t != tyString && l.t != tyUnknown {
-			l = value{sql: tostring(l), t: tyString, agg: l.agg}
-		}
-		if r.t != tyString && r.t != tyUnknown {
-			r = value{sql: tostring(r), t: tyString, agg: r.agg}
-		}
-	}
 	agg := l.agg || r.agg
 	b := func(s string, t typ) (value, error) { return value{sql: "(" + s + ")", t: t, agg: agg}, nil }
-	// Negative string predicates hold for NULL: Log Analytics has empty strings where the
-	// lake has NULL.
-	not := func(s string) (value, error) { return b("("+s+") IS NOT TRUE", tyBool) }
-	lower := func(v value) string { return "lower(" + v.sql + ")" }
-	isStr := l.t == tyString || r.t == tyString
-	emptyLit := func(n *node) bool { return n.kind == nLit && n.tok.kind == tString && n.tok.text == "" }
-	switch e.name {
-	case "and", "or":
+	switch op.kind {
+	case opLogic:
 		for i, v := range []value{l, r} {
 			if v.t != tyBool && v.t != tyUnknown {
 				return value{}, tr.errf(e.args[i].off, "%q needs true/false conditions on both sides", e.name)
 			}
 		}
 		return b(l.sql+" "+strings.ToUpper(e.name)+" "+r.sql, tyBool)
+	case opArith:
+		return tr.arithmetic(e, l, r, agg)
+	case opText:
+		// String operators read any value as its text, as Kusto does. The negation holds
+		// for NULL: Log Analytics has empty strings where the lake has NULL.
+		if l.t != tyString && l.t != tyUnknown {
+			l.sql = tostring(l)
+		}
+		if r.t != tyString && r.t != tyUnknown {
+			r.sql = tostring(r)
+		}
+		s := op.sql(l.sql, r.sql, !cs, e.args[1])
+		if negated {
+			return b("("+s+") IS NOT TRUE", tyBool)
+		}
+		return b(s, tyBool)
+	case opCompare:
+		if l, r, err = tr.comparable(e, l, r); err != nil {
+			return value{}, err
+		}
+	default:
+		return value{}, tr.errf(e.off, "operator %q takes a list in parentheses", e.name)
+	}
+	isStr := l.t == tyString || r.t == tyString
+	emptyLit := func(n *node) bool { return n.kind == nLit && n.tok.kind == tString && n.tok.text == "" }
+	switch e.name {
 	case "==":
 		if isStr && (emptyLit(e.args[0]) || emptyLit(e.args[1])) {
 			other := l
@@ -772,56 +781,8 @@ func (tr *translator) binary(e *node, cols schema, aggOK bool) (value, error) {
 			return b(l.sql+" IS DISTINCT FROM "+r.sql, tyBool)
 		}
 		return b(l.sql+" <> "+r.sql, tyBool)
-	case "<", "<=", ">", ">=":
-		return b(l.sql+" "+e.name+" "+r.sql, tyBool)
-	case "=~":
-		return b(lower(l)+" = "+lower(r), tyBool)
-	case "!~":
-		return not(lower(l) + " = " + lower(r))
-	case "contains":
-		return b("contains("+lower(l)+", "+lower(r)+")", tyBool)
-	case "!contains":
-		return not("contains(" + lower(l) + ", " + lower(r) + ")")
-	case "contains_cs":
-		return b("contains("+l.sql+", "+r.sql+")", tyBool)
-	case "!contains_cs":
-		return not("contains(" + l.sql + ", " + r.sql + ")")
-	case "startswith":
-		return b("starts_with("+lower(l)+", "+lower(r)+")", tyBool)
-	case "!startswith":
-		return not("starts_with(" + lower(l) + ", " + lower(r) + ")")
-	case "startswith_cs":
-		return b("starts_with("+l.sql+", "+r.sql+")", tyBool)
-	case "!startswith_cs":
-		return not("starts_with(" + l.sql + ", " + r.sql + ")")
-	case "endswith":
-		return b("suffix("+lower(l)+", "+lower(r)+")", tyBool)
-	case "!endswith":
-		return not("suffix(" + lower(l) + ", " + lower(r) + ")")
-	case "endswith_cs":
-		return b("suffix("+l.sql+", "+r.sql+")", tyBool)
-	case "!endswith_cs":
-		return not("suffix(" + l.sql + ", " + r.sql + ")")
-	case "has", "!has", "has_cs", "!has_cs":
-		flags := "(?i)"
-		if strings.HasSuffix(e.name, "_cs") {
-			flags = ""
-		}
-		var pattern string
-		if n := e.args[1]; n.kind == nLit && n.tok.kind == tString {
-			pattern = str(flags + `(^|[^[:alnum:]])` + regexp.QuoteMeta(n.tok.text) + `($|[^[:alnum:]])`)
-		} else {
-			pattern = str(flags+`(^|[^[:alnum:]])`) + " || regexp_escape(" + r.sql + ") || " + str(`($|[^[:alnum:]])`)
-		}
-		s := "regexp_matches(" + l.sql + ", " + pattern + ")"
-		if strings.HasPrefix(e.name, "!") {
-			return not(s)
-		}
-		return b(s, tyBool)
-	case "+", "-", "*", "/", "%":
-		return tr.arithmetic(e, l, r, agg)
 	}
-	return value{}, tr.errf(e.off, "unknown operator %q", e.name)
+	return b(l.sql+" "+e.name+" "+r.sql, tyBool)
 }
 
 func (tr *translator) arithmetic(e *node, l, r value, agg bool) (value, error) {
@@ -954,14 +915,6 @@ func positionSafe(sql string) string {
 		return "CAST(" + sql + " AS BIGINT)"
 	}
 	return sql
-}
-
-// stringOps are the comparison operators that compare text.
-var stringOps = map[string]bool{
-	"=~": true, "!~": true, "contains": true, "!contains": true, "contains_cs": true, "!contains_cs": true,
-	"has": true, "!has": true, "has_cs": true, "!has_cs": true,
-	"startswith": true, "!startswith": true, "startswith_cs": true, "!startswith_cs": true,
-	"endswith": true, "!endswith": true, "endswith_cs": true, "!endswith_cs": true,
 }
 
 var typeNames = map[typ]string{
