@@ -615,81 +615,19 @@ func (p *parser) operator() (*operator, error) {
 	if t.kind != tIdent {
 		return nil, p.errf(t, "expected a tabular operator, found %s", t)
 	}
-	op := &operator{kind: t.text, off: t.off}
-	var err error
-	switch t.text {
-	case "where", "filter":
-		op.kind = "where"
-		var e *node
-		e, err = p.expr()
-		op.items = []item{{e: e}}
-	case "project", "extend":
-		op.items, err = p.items(true)
-	case "project-away", "project-keep", "project-reorder":
-		op.items, err = p.names(true)
-	case "project-rename":
-		op.items, err = p.items(true)
-		for _, it := range op.items {
-			if err == nil && (it.name == "" || it.e.kind != nCol) {
-				err = errAt(p.q, it.e.off, "project-rename expects new = old")
+	for _, o := range tabularOperators() {
+		for _, name := range o.names {
+			if name != t.text {
+				continue
 			}
-		}
-	case "summarize":
-		p.skipHints()
-		if !p.isWord("by") {
-			op.items, err = p.items(true)
-		}
-		if err == nil && p.isWord("by") {
-			p.advance()
-			op.by, err = p.items(true)
-		}
-		if err == nil && len(op.items) == 0 && len(op.by) == 0 {
-			err = p.errf(t, "summarize needs an aggregation or a by clause")
-		}
-	case "distinct":
-		if p.isOp("*") {
-			p.advance()
-			op.all = true
-		} else {
-			op.items, err = p.names(false)
-		}
-	case "count":
-	case "order", "sort":
-		op.kind = "order"
-		if err = p.expectWord("by"); err == nil {
-			op.keys, err = p.orderKeys(true)
-		}
-	case "take", "limit":
-		op.kind = "take"
-		op.n, err = p.count()
-	case "top":
-		if op.n, err = p.count(); err == nil {
-			if err = p.expectWord("by"); err == nil {
-				op.keys, err = p.orderKeys(true)
+			op := &operator{kind: o.names[0], off: t.off}
+			if err := o.parse(p, op, t); err != nil {
+				return nil, err
 			}
+			return op, nil
 		}
-	case "join", "lookup":
-		op.kind = "join"
-		op.join, err = p.joinArgs(t.text == "lookup")
-	case "union":
-		op.union, err = p.unionArgs()
-	case "parse":
-		op.parse, err = p.parseArgs()
-	case "render":
-		op.render, err = p.renderArgs()
-	case "search":
-		op.search, err = p.searchArgs(false)
-	case "as":
-		// "as Name" names a result for later reference; the name has no other effect.
-		_, err = p.name()
-		op.kind = "as"
-	default:
-		return nil, p.errf(t, "operator %q is not supported (supported: %s)", t.text, operatorNames())
 	}
-	if err != nil {
-		return nil, err
-	}
-	return op, nil
+	return nil, p.errf(t, "operator %q is not supported (supported: %s)", t.text, operatorNames())
 }
 
 // skipHints skips hint.name=value pairs, which tune Kusto's execution and mean nothing here.

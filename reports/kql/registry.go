@@ -217,7 +217,11 @@ func (tr *translator) call(e *node, cols schema, aggOK bool) (value, error) {
 func WriteHelp(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("KQL that amlmon query translates to SQL over the lake\n\nTabular operators:\n")
-	for _, o := range operators {
+	for _, o := range tabularOperators() {
+		fmt.Fprintf(&b, "  %-18s %s\n", strings.Join(o.names, ", "), o.doc)
+	}
+	b.WriteString("\nStatements and sources:\n")
+	for _, o := range statements {
 		fmt.Fprintf(&b, "  %-18s %s\n", o.name, o.doc)
 	}
 	b.WriteString("\nScalar operators:\n")
@@ -242,30 +246,146 @@ func WriteHelp(w io.Writer) error {
 	return err
 }
 
-// operators documents the tabular operators that the parser accepts.
-var operators = []struct{ name, doc string }{
-	{"where, filter", "keep the rows where a condition holds; where * has \"x\" looks in every column"},
-	{"project", "keep, rename or compute columns"},
-	{"project-away", "drop columns (Name* drops every column starting with Name)"},
-	{"project-keep", "keep only the columns named"},
-	{"project-rename", "rename columns: new = old"},
-	{"project-reorder", "put the columns named first"},
-	{"extend", "add or replace computed columns"},
-	{"summarize", "aggregate, by columns or bins"},
-	{"distinct", "the distinct rows of the columns named, or of *"},
-	{"count", "the number of rows"},
-	{"order by, sort by", "sort, descending unless asc; nulls first|last"},
-	{"take, limit", "the first N rows"},
-	{"top", "top N by x [asc|desc] [nulls first|last]"},
-	{"join", "kind=innerunique (the default: one left row per key), inner, leftouter, rightouter, fullouter, leftanti, rightanti, leftsemi, rightsemi; on Col or $left.A == $right.B"},
-	{"lookup", "a leftouter join"},
-	{"union", "rows of several tables or subqueries, columns by name; isfuzzy=true, withsource=Name, Table*"},
-	{"search", "rows where any column has a term: search \"x\", search in (T1, T2) \"x\", T | search \"x\""},
-	{"parse", "extract columns from text: parse [kind=regex [flags=i]] x with * \"lit\" Col:type …"},
-	{"render", "the chart to draw (amlmon query --chart FILE.svg); left out of the SQL"},
-	{"as", "names a result; no effect here"},
-	{"let", "let name = scalar or tabular expression; (a statement before the query)"},
-	{"datatable", "datatable(Name:type, …) [values]: a table written in the query"},
+// tabularOperator is one tabular operator of the registry: its names, what it does, and how
+// its arguments are read into op, whose kind is the first name.
+type tabularOperator struct {
+	names []string
+	doc   string
+	parse func(p *parser, op *operator, word token) error
+}
+
+// tabularOperators is the registry of tabular operators, in the order --help-kql lists them.
+// It is a function rather than a variable because reading join's and union's arguments reads
+// whole queries, which look operators up here.
+func tabularOperators() []tabularOperator {
+	return []tabularOperator{
+		{[]string{"where", "filter"}, "keep the rows where a condition holds; where * has \"x\" looks in every column", func(p *parser, op *operator, _ token) error {
+			e, err := p.expr()
+			op.items = []item{{e: e}}
+			return err
+		}},
+		{[]string{"project"}, "keep, rename or compute columns", parseItems},
+		{[]string{"extend"}, "add or replace computed columns", parseItems},
+		{[]string{"project-away"}, "drop columns (Name* drops every column starting with Name)", parseWildNames},
+		{[]string{"project-keep"}, "keep only the columns named", parseWildNames},
+		{[]string{"project-reorder"}, "put the columns named first", parseWildNames},
+		{[]string{"project-rename"}, "rename columns: new = old", func(p *parser, op *operator, _ token) error {
+			items, err := p.items(true)
+			for _, it := range items {
+				if err == nil && (it.name == "" || it.e.kind != nCol) {
+					err = errAt(p.q, it.e.off, "project-rename expects new = old")
+				}
+			}
+			op.items = items
+			return err
+		}},
+		{[]string{"summarize"}, "aggregate, by columns or bins", func(p *parser, op *operator, t token) error {
+			var err error
+			p.skipHints()
+			if !p.isWord("by") {
+				op.items, err = p.items(true)
+			}
+			if err == nil && p.isWord("by") {
+				p.advance()
+				op.by, err = p.items(true)
+			}
+			if err == nil && len(op.items) == 0 && len(op.by) == 0 {
+				err = p.errf(t, "summarize needs an aggregation or a by clause")
+			}
+			return err
+		}},
+		{[]string{"distinct"}, "the distinct rows of the columns named, or of *", func(p *parser, op *operator, _ token) error {
+			if p.isOp("*") {
+				p.advance()
+				op.all = true
+				return nil
+			}
+			var err error
+			op.items, err = p.names(false)
+			return err
+		}},
+		{[]string{"count"}, "the number of rows, as Count", func(*parser, *operator, token) error { return nil }},
+		{[]string{"order", "sort"}, "order by / sort by x [asc|desc] [nulls first|last], …: descending unless asc", func(p *parser, op *operator, _ token) error {
+			if err := p.expectWord("by"); err != nil {
+				return err
+			}
+			var err error
+			op.keys, err = p.orderKeys(true)
+			return err
+		}},
+		{[]string{"take", "limit"}, "the first N rows", func(p *parser, op *operator, _ token) error {
+			var err error
+			op.n, err = p.count()
+			return err
+		}},
+		{[]string{"top"}, "top N by x [asc|desc] [nulls first|last]", func(p *parser, op *operator, _ token) error {
+			var err error
+			if op.n, err = p.count(); err != nil {
+				return err
+			}
+			if err := p.expectWord("by"); err != nil {
+				return err
+			}
+			op.keys, err = p.orderKeys(true)
+			return err
+		}},
+		{[]string{"join"}, "kind=innerunique (the default: one left row per key), inner, leftouter, rightouter, fullouter, leftanti, rightanti, leftsemi, rightsemi; on Col or $left.A == $right.B", func(p *parser, op *operator, _ token) error {
+			var err error
+			op.join, err = p.joinArgs(false)
+			return err
+		}},
+		{[]string{"lookup"}, "a leftouter join (kind=inner also)", func(p *parser, op *operator, _ token) error {
+			var err error
+			op.kind = "join"
+			op.join, err = p.joinArgs(true)
+			return err
+		}},
+		{[]string{"union"}, "the rows of more tables or subqueries, columns by name; isfuzzy=true, withsource=Name, Table*", func(p *parser, op *operator, _ token) error {
+			var err error
+			op.union, err = p.unionArgs()
+			return err
+		}},
+		{[]string{"search"}, "the rows where any column has a term: search \"x\", search in (T1, T2) \"x\", Col:\"x\"", func(p *parser, op *operator, _ token) error {
+			var err error
+			op.search, err = p.searchArgs(false)
+			return err
+		}},
+		{[]string{"parse"}, "extract columns from text: parse [kind=regex [flags=i]] x with * \"literal\" Col:type …", func(p *parser, op *operator, _ token) error {
+			var err error
+			op.parse, err = p.parseArgs()
+			return err
+		}},
+		{[]string{"render"}, "the chart to draw (amlmon query --chart FILE.svg); not part of the SQL", func(p *parser, op *operator, _ token) error {
+			var err error
+			op.render, err = p.renderArgs()
+			return err
+		}},
+		{[]string{"as"}, "names a result; no effect here", func(p *parser, _ *operator, _ token) error {
+			_, err := p.name()
+			return err
+		}},
+	}
+}
+
+func parseItems(p *parser, op *operator, _ token) error {
+	var err error
+	op.items, err = p.items(true)
+	return err
+}
+
+func parseWildNames(p *parser, op *operator, _ token) error {
+	var err error
+	op.items, err = p.names(true)
+	return err
+}
+
+// statements documents what starts a query besides a table.
+var statements = []struct{ name, doc string }{
+	{"let", "let name = scalar or tabular expression; before the query"},
+	{"datatable", "datatable(Name:type, …) [value, …]: a table written in the query"},
+	{"union, search", "also start a query: union T1, T2 …; search \"x\""},
+	{"(query)", "a subquery, wherever a table may stand"},
+	{"//", "a comment, to the end of the line"},
 }
 
 // opKind is what a binary operator does with its operands.
@@ -377,8 +497,8 @@ func hasSQL(l, r string, fold bool, needle *node) string {
 // operatorNames lists the tabular operators for an error message.
 func operatorNames() string {
 	var n []string
-	for _, o := range operators {
-		n = append(n, o.name)
+	for _, o := range tabularOperators() {
+		n = append(n, o.names...)
 	}
 	return strings.Join(n, ", ")
 }
