@@ -414,7 +414,7 @@ func TestErrors(t *testing.T) {
 		msg       string
 	}{
 		{"AmlComputeJobEvent | join (AmlComputeClusterEvent) on ClusterId", 1, 55, `join: the right side has no column "ClusterId"`},
-		{"AmlComputeJobEvent\n| where EventType == 'JobFailed'\n| mv-expand x", 3, 3, `operator "mv-expand" is not supported (supported: where, filter, project`},
+		{"AmlComputeJobEvent\n| where EventType == 'JobFailed'\n| mv-apply x on (take 1)", 3, 3, `operator "mv-apply" is not supported (supported: where, filter, project`},
 		{"AmlComputeJobEvent | make-series count() on TimeGenerated step 1h", 1, 22, `operator "make-series" is not supported`},
 		{"AmlComputeJobEvent | where foo(JobName)", 1, 28, `unknown function "foo"`},
 		{"AmlComputeJobEvent | where TimeGenerated > datetime(2026-13-45)", 1, 44, `bad datetime literal`},

@@ -82,6 +82,11 @@ let R = datatable(k:string, w:long) ["a", 10, "a", 20, "c", 30];
 		{name: "split and negative index", q: `datatable(s:string) ["a/b/c"] | project x = split(s, "/")[-1], y = split(s, "/")[0], z = split(s, "/")[7], n = array_length(split(s, "/"))`, rows: []string{"c|a|NULL|3"}},
 		{name: "parse_json of text", q: `datatable(p:string) ['{"x":{"y":5}}', 'not json'] | project v = toint(parse_json(p).x.y), w = todynamic(p).x['y']`, rows: []string{"5|5", "NULL|NULL"}},
 
+		// mv-expand: null gives one row, an empty array none (docs of the mv-expand operator).
+		{name: "mv-expand", q: `datatable(n:long, d:dynamic) [1, dynamic([1,2,3]), 2, dynamic([]), 3, dynamic(null)] | mv-expand d | project n, v = tolong(d)`, rows: []string{"1|1", "1|2", "1|3", "3|NULL"}},
+		{name: "mv-expand with index and type", q: `datatable(s:string) ["a,b"] | mv-expand with_itemindex=i p = split(s, ",") to typeof(string) | project i, p`, ordered: true, rows: []string{"0|a", "1|b"}},
+		{name: "mv-expand a bag", q: `datatable(d:dynamic) [dynamic({"x":1,"y":2})] | mv-expand d | project s = tostring(d)`, rows: []string{`{"x":1}`, `{"y":2}`}},
+
 		// let, comments, search, union.
 		{name: "let scalar", q: "let since = ago(2d);\n" + J + " | where TimeGenerated > since | count", rows: []string{"3"}},
 		{name: "let timespan", q: "let span = 2d; " + J + " | where TimeGenerated > ago(span) | count", rows: []string{"3"}},
@@ -162,6 +167,7 @@ func TestUnsupported(t *testing.T) {
 		msg       string
 	}{
 		{"AmlComputeJobEvent\n| evaluate bag_unpack(Properties)", 2, 3, `operator "evaluate" is not supported`},
+		{"AmlComputeJobEvent | mv-expand x = split(JobName, '_') limit 3", 1, 56, `mv-expand limit is not supported`},
 		{"let f = (x:long) { x + 1 };\nAmlComputeJobEvent", 1, 9, `let functions`},
 		{"AmlComputeJobEvent | join (AmlComputeJobEvent | render piechart) on JobId", 1, 49, `render only ends the whole query`},
 		{"AmlComputeJobEvent | render piechart | take 1", 1, 40, `render must be the last operator`},

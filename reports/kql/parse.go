@@ -102,6 +102,14 @@ type operator struct {
 	parse  *parseSpec
 	render *renderSpec
 	search *searchSpec
+	expand *expandSpec
+}
+
+// expandSpec is mv-expand's arguments.
+type expandSpec struct {
+	index string // with_itemindex
+	items []item
+	types []string // to typeof(T), "" when not given
 }
 
 // item is an expression with the name it was given ("name = expr"), if any.
@@ -1188,4 +1196,73 @@ func (p *parser) operand() (*node, error) {
 		}
 	}
 	return nil, p.errf(t, "expected an expression, found %s", t)
+}
+
+// mvExpandArgs reads "[kind=array|bag] [with_itemindex=I] [Name =] x [to typeof(T)], …".
+func (p *parser) mvExpandArgs() (*expandSpec, error) {
+	x := &expandSpec{}
+	for p.isWord("kind") || p.isWord("bagexpansion") || p.isWord("with_itemindex") {
+		w := p.advance()
+		if _, err := p.expectOp("="); err != nil {
+			return nil, err
+		}
+		v, err := p.name()
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case w.text == "with_itemindex":
+			x.index = v.text
+		case v.text != "array" && v.text != "bag":
+			return nil, p.errf(v, "mv-expand kind is array or bag")
+		}
+	}
+	for {
+		its, err := p.itemsOne()
+		if err != nil {
+			return nil, err
+		}
+		typ := ""
+		if p.isWord("to") {
+			p.advance()
+			if err := p.expectWord("typeof"); err != nil {
+				return nil, err
+			}
+			if _, err := p.expectOp("("); err != nil {
+				return nil, err
+			}
+			t, err := p.name()
+			if err != nil {
+				return nil, err
+			}
+			typ = t.text
+			if _, err := p.expectOp(")"); err != nil {
+				return nil, err
+			}
+		}
+		x.items = append(x.items, its)
+		x.types = append(x.types, typ)
+		if !p.isOp(",") {
+			break
+		}
+		p.advance()
+	}
+	if p.isWord("limit") {
+		return nil, p.errf(p.peek(), "mv-expand limit is not supported")
+	}
+	return x, nil
+}
+
+// itemsOne reads one "[name =] expr".
+func (p *parser) itemsOne() (item, error) {
+	var it item
+	t := p.peek()
+	if (t.kind == tIdent || t.kind == tQuoted) && p.toks[p.i+1].kind == tOp && p.toks[p.i+1].text == "=" {
+		p.advance()
+		p.advance()
+		it.name, it.nameOff = t.text, t.off
+	}
+	e, err := p.expr()
+	it.e = e
+	return it, err
 }

@@ -360,6 +360,11 @@ func tabularOperators() []tabularOperator {
 			op.render, err = p.renderArgs()
 			return err
 		}},
+		{[]string{"mv-expand"}, "one row per element of a dynamic array: mv-expand [with_itemindex=I] [Name =] x [to typeof(T)], …; null gives one row, an empty array none", func(p *parser, op *operator, _ token) error {
+			var err error
+			op.expand, err = p.mvExpandArgs()
+			return err
+		}},
 		{[]string{"as"}, "names a result; no effect here", func(p *parser, _ *operator, _ token) error {
 			_, err := p.name()
 			return err

@@ -501,3 +501,91 @@ func (tr *translator) dynamicLiteral(t token) (value, error) {
 	}
 	return value{sql: "CAST(" + str(compact.String()) + " AS JSON)", t: tyDynamic}, nil
 }
+
+// mvExpand translates mv-expand with DuckDB's unnest, which expands several lists of one row
+// in parallel and pads the shorter with NULL, as Kusto does. A null value gives one row with
+// null, an empty array none; a property bag gives one row per property, as a bag of one; any
+// other value is an array of itself.
+func (tr *translator) mvExpand(op *operator, prev *layer, cols schema) (*layer, schema, error) {
+	x := op.expand
+	var sel, casts []string
+	out := append(schema(nil), cols...)
+	var replace []string
+	first := ""
+	for i, it := range x.items {
+		v, err := tr.scalar(it.e, cols, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		name := it.name
+		if name == "" {
+			if name = inferredName(it.e); name == "" {
+				return nil, nil, tr.errf(it.e.off, "mv-expand needs a column or Name = expression")
+			}
+		}
+		var list string
+		elem := tyDynamic
+		switch v.t {
+		case tyArray:
+			list = "CASE WHEN " + v.sql + " IS NULL THEN [NULL] ELSE " + v.sql + " END"
+			elem = v.elem
+		case tyDynamic, tyString, tyUnknown:
+			j, err := tr.asJSON(v, it.e.off)
+			if err != nil {
+				return nil, nil, err
+			}
+			list = "CASE WHEN " + j + " IS NULL OR json_type(" + j + ") = 'NULL' THEN [CAST(NULL AS JSON)]" +
+				" WHEN json_type(" + j + ") = 'ARRAY' THEN json_extract(" + j + ", '$[*]')" +
+				" WHEN json_type(" + j + ") = 'OBJECT' THEN list_transform(json_keys(" + j + "), k -> json_object(k, json_extract(" + j + ", '$.\"' || replace(k, '\"', '\\\"') || '\"')))" +
+				" ELSE [" + j + "] END"
+		default:
+			return nil, nil, tr.errf(it.e.off, "mv-expand needs a dynamic array")
+		}
+		if i == 0 {
+			first = list
+		}
+		expr := "unnest(" + list + ")"
+		t := elem
+		if typ := x.types[i]; typ != "" {
+			dt, ok := datatypes[typ]
+			if !ok {
+				return nil, nil, tr.errf(it.e.off, "unknown type %q", typ)
+			}
+			src := ident(name)
+			if elem == tyDynamic {
+				src = "json_extract_string(" + src + ", '$')"
+			}
+			if dt.t != tyDynamic {
+				casts = append(casts, "TRY_CAST("+src+" AS "+dt.sql+") AS "+ident(name))
+				t = dt.t
+			}
+		}
+		if c, ok := out.findFold(name); ok {
+			if c.name != name {
+				return nil, nil, tr.errf(it.e.off, "column %q differs from %q only in case", name, c.name)
+			}
+			replace = append(replace, expr+" AS "+ident(name))
+			out[out.index(name)] = column{name: name, t: t}
+		} else {
+			sel = append(sel, expr+" AS "+ident(name))
+			out = append(out, column{name: name, t: t})
+		}
+	}
+	if x.index != "" {
+		if _, dup := out.findFold(x.index); dup {
+			return nil, nil, tr.errf(op.off, "column %q already exists", x.index)
+		}
+		sel = append(sel, "unnest(range(len("+first+"))) AS "+ident(x.index))
+		out = append(out, column{name: x.index, t: tyLong})
+	}
+	l := over(prev)
+	head := "*"
+	if len(replace) > 0 {
+		head = "* REPLACE (" + strings.Join(replace, ", ") + ")"
+	}
+	l.sel = strings.Join(append([]string{head}, sel...), ", ")
+	if len(casts) == 0 {
+		return l, out, nil
+	}
+	return &layer{inner: l, sel: "* REPLACE (" + strings.Join(casts, ", ") + ")"}, out, nil
+}

@@ -438,6 +438,8 @@ func (tr *translator) operator(op *operator, prev *layer, cols schema) (*layer, 
 		return tr.search(prev, cols, op.search, op.off)
 	case "parse":
 		return tr.parseOp(op, prev, cols)
+	case "mv-expand":
+		return tr.mvExpand(op, prev, cols)
 	case "distinct":
 		if op.all {
 			l.sel = "DISTINCT *"
