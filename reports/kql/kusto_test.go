@@ -213,9 +213,9 @@ func TestHelpListsRegistry(t *testing.T) {
 	if err := WriteHelp(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range sortedFunctionNames() {
-		if !strings.Contains(b.String(), "\n  "+name+" ") {
-			t.Errorf("help lacks %s", name)
+	for _, f := range functions {
+		if !strings.Contains(b.String(), "\n  "+f.name+" ") {
+			t.Errorf("help lacks %s", f.name)
 		}
 	}
 	for _, op := range []string{"join", "union", "parse", "render", "search"} {

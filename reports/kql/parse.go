@@ -686,14 +686,13 @@ func (p *parser) joinArgs(lookup bool) (*joinSpec, error) {
 	}
 	var err error
 	if p.isOp("(") {
-		t := p.advance()
+		p.advance()
 		if j.right, err = p.pipeline(); err != nil {
 			return nil, err
 		}
 		if _, err := p.expectOp(")"); err != nil {
 			return nil, err
 		}
-		_ = t
 	} else {
 		if t := p.peek(); t.kind != tIdent && t.kind != tQuoted {
 			return nil, p.errf(t, "expected a table or a (query) to join, found %s", t)

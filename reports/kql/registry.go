@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -1260,14 +1259,4 @@ func fnMakeList(distinct, conditional bool) func(c *call) (value, error) {
 
 func fnTakeAny(c *call) (value, error) {
 	return value{sql: "any_value(" + c.args[0].sql + ")", t: c.args[0].t, elem: c.args[0].elem, agg: true}, nil
-}
-
-// sortedFunctionNames is for tests: every registry name once.
-func sortedFunctionNames() []string {
-	var n []string
-	for _, f := range functions {
-		n = append(n, f.name)
-	}
-	sort.Strings(n)
-	return n
 }
