@@ -761,3 +761,77 @@ func fnMakeList(distinct, conditional bool) func(c *call) (value, error) {
 func fnTakeAny(c *call) (value, error) {
 	return value{sql: "any_value(" + c.args[0].sql + ")", t: c.args[0].t, elem: c.args[0].elem, agg: true}, nil
 }
+
+func fnDatetimePart(c *call) (value, error) {
+	s, err := c.constString(0)
+	if err != nil {
+		return value{}, err
+	}
+	part := strings.ToLower(s)
+	if _, ok := dateParts[part]; !ok && part != "dayofyear" || part == "week" {
+		return value{}, c.errf(0, "unknown datetime part %q (year, quarter, month, day, dayofyear, hour, minute, second, millisecond, microsecond)", s)
+	}
+	if err := c.needTime(1); err != nil {
+		return value{}, err
+	}
+	switch part {
+	case "millisecond":
+		return c.ret("CAST(millisecond("+c.args[1].sql+") % 1000 AS BIGINT)", tyLong)
+	case "microsecond":
+		return c.ret("CAST(microsecond("+c.args[1].sql+") % 1000000 AS BIGINT)", tyLong)
+	}
+	return c.ret("CAST("+part+"("+c.args[1].sql+") AS BIGINT)", tyLong)
+}
+
+func fnStrcatDelim(c *call) (value, error) {
+	var parts []string
+	for _, a := range c.args[1:] {
+		parts = append(parts, tostring(a))
+	}
+	return c.ret("concat_ws("+tostring(c.args[0])+", "+strings.Join(parts, ", ")+")", tyString)
+}
+
+func fnReplaceRegex(c *call) (value, error) {
+	re, err := c.constString(1)
+	if err != nil {
+		return value{}, err
+	}
+	if _, err := regexp.Compile(re); err != nil {
+		return value{}, c.errf(1, "bad regular expression: %v", err)
+	}
+	return c.ret("regexp_replace("+tostring(c.args[0])+", "+str(re)+", "+tostring(c.args[2])+", 'g')", tyString)
+}
+
+func fnColumnIfExists(c *call) (value, error) {
+	name, err := c.constString(0)
+	if err != nil {
+		return value{}, err
+	}
+	if col, ok := c.cols.find(name); ok {
+		return value{sql: ident(col.name), t: col.t, elem: col.elem, agg: c.agg}, nil
+	}
+	d := c.args[1]
+	d.agg = c.agg
+	return d, nil
+}
+
+func fnExtreme(sqlFn string) func(c *call) (value, error) {
+	return func(c *call) (value, error) {
+		t, _ := sameType(c.args...)
+		all := true
+		for _, a := range c.args {
+			all = all && (a.t.numeric() || a.t == tyUnknown)
+		}
+		if t == tyUnknown && all {
+			t = tyReal
+		}
+		if t == tyUnknown || t == tyDynamic || t == tyArray || t == tyBool {
+			return value{}, c.errf(-1, "%s() needs values of one type: numbers, strings or datetimes", c.e.name)
+		}
+		var parts []string
+		for _, a := range c.args {
+			parts = append(parts, a.sql)
+		}
+		return c.ret(sqlFn+"("+strings.Join(parts, ", ")+")", t)
+	}
+}

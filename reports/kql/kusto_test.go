@@ -131,6 +131,10 @@ failed | summarize count()`, rows: []string{"3"}},
 | project substring(s, 2, 3), indexof(s, "cd"), indexof(s, "z"), replace_string("a-b-c", "-", "+"), trim(@"\s+", "  x  "),
   strcat_array(dynamic(["a","b"]), "-"), array_length(dynamic([1,2,3])), tobool("TRUE"), case(1 > 2, "a", 2 > 1, "b", "c"), round(2.5), round(-2.5)`,
 			rows: []string{"cde|2|-1|a+b+c|x|a-b|3|true|b|3|-3"}},
+		{name: "more functions", q: `datatable(t:datetime, a:long, b:long) [datetime(2026-11-25 13:45:30.123), 3, 7]
+| project dayofyear(t), datetime_part("hour", t), datetime_part("millisecond", t), strcat_delim("-", "x", a, "y"),
+  replace_regex("job-12-run-3", @"(\d+)", @"<\1>"), max_of(a, b, 5), min_of(a, b), column_ifexists("a", 0), column_ifexists("nope", "dflt")`,
+			rows: []string{"329|13|123|x-3-y|job-<12>-run-<3>|7|3|3|dflt"}},
 		{name: "ingestion_time is TimeGenerated", q: J + ` | where JobId == "j2" | project t = ingestion_time()`, rows: []string{"2026-11-24 12:00:00"}},
 	} {
 		t.Run(c.name, func(t *testing.T) { checkKusto(t, db, c) })
