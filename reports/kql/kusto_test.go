@@ -135,6 +135,7 @@ failed | summarize count()`, rows: []string{"3"}},
 | project dayofyear(t), datetime_part("hour", t), datetime_part("millisecond", t), strcat_delim("-", "x", a, "y"),
   replace_regex("job-12-run-3", @"(\d+)", @"<\1>"), max_of(a, b, 5), min_of(a, b), column_ifexists("a", 0), column_ifexists("nope", "dflt")`,
 			rows: []string{"329|13|123|x-3-y|job-<12>-run-<3>|7|3|3|dflt"}},
+		{name: "print", q: `print x = 1 + 2, s = strcat("a", "b"), 5 * 2`, cols: "x,s,print_2", rows: []string{"3|ab|10"}},
 		{name: "ingestion_time is TimeGenerated", q: J + ` | where JobId == "j2" | project t = ingestion_time()`, rows: []string{"2026-11-24 12:00:00"}},
 	} {
 		t.Run(c.name, func(t *testing.T) { checkKusto(t, db, c) })

@@ -26,13 +26,14 @@ type pipeline struct {
 
 // source is what a pipeline starts from.
 type source struct {
-	kind   string // table, sub, union, datatable, search
+	kind   string // table, sub, union, datatable, search, print
 	off    int
 	name   token     // table: a lake table or a tabular let
 	sub    *pipeline // sub: a parenthesised pipeline
 	union  *unionSpec
 	data   *datatableSpec
 	search *searchSpec
+	print  []item // print: one row of these values
 }
 
 // unionSpec is union's arguments: tables (maybe with a trailing *) and subqueries.
@@ -398,6 +399,13 @@ func (p *parser) source() (*source, error) {
 			return nil, err
 		}
 		return &source{kind: "datatable", off: t.off, data: d}, nil
+	case t.kind == tIdent && t.text == "print" && !p.tabular["print"] && !p.isTable("print"):
+		p.advance()
+		items, err := p.items(true)
+		if err != nil {
+			return nil, err
+		}
+		return &source{kind: "print", off: t.off, print: items}, nil
 	case t.kind == tIdent && t.text == "search":
 		p.advance()
 		s, err := p.searchArgs(true)

@@ -391,6 +391,7 @@ func parseWildNames(p *parser, op *operator, _ token) error {
 var statements = []struct{ name, doc string }{
 	{"let", "let name = scalar or tabular expression; before the query"},
 	{"datatable", "datatable(Name:type, …) [value, …]: a table written in the query"},
+	{"print", "print [Name =] x, …: one row of values"},
 	{"union, search", "also start a query: union T1, T2 …; search \"x\""},
 	{"(query)", "a subquery, wherever a table may stand"},
 	{"//", "a comment, to the end of the line"},

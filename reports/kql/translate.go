@@ -77,8 +77,8 @@ func Compile(q string, o Options) (*Query, error) {
 }
 
 // IsKQL reports whether q looks like a KQL query rather than SQL: it starts with a comment
-// ("//" is no SQL comment), let, search, union or datatable, or with a table name followed
-// by "|", or it is a bare name of a lake table.
+// ("//" is no SQL comment), let, search, union, datatable or print, or with a table name
+// followed by "|", or it is a bare name of a lake table.
 func IsKQL(q string) bool {
 	trimmed := strings.TrimLeft(q, " \t\r\n")
 	if strings.HasPrefix(trimmed, "//") {
@@ -117,7 +117,7 @@ func IsKQL(q string) bool {
 }
 
 // kqlStarts are the words that begin a KQL query and never an SQL statement.
-var kqlStarts = map[string]bool{"let": true, "search": true, "union": true, "datatable": true}
+var kqlStarts = map[string]bool{"let": true, "search": true, "union": true, "datatable": true, "print": true}
 
 // typ is what the translation knows of an expression's type.
 type typ int
@@ -333,6 +333,29 @@ func (tr *translator) source(src *source) (*layer, schema, error) {
 		return tr.datatable(src.data)
 	case "search":
 		return tr.search(nil, nil, src.search, src.off)
+	case "print":
+		// print is one row of values: a projection of a table of one row and no columns.
+		var sel []string
+		var out schema
+		for i, it := range src.print {
+			v, err := tr.scalar(it.e, nil, false)
+			if err != nil {
+				return nil, nil, err
+			}
+			name, off := it.name, it.nameOff
+			if name == "" {
+				name, off = "print_"+strconv.Itoa(i), it.e.off
+				if n := inferredName(it.e); n != "" {
+					name = n
+				}
+			}
+			if err := tr.checkNew(out, name, off); err != nil {
+				return nil, nil, err
+			}
+			out = append(out, column{name: name, t: v.t, elem: v.elem})
+			sel = append(sel, aliased(v.sql, name))
+		}
+		return &layer{sel: strings.Join(sel, ", "), from: "(SELECT 1) AS p"}, out, nil
 	}
 	return nil, nil, tr.errf(src.off, "unsupported source")
 }
