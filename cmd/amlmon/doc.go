@@ -8,7 +8,9 @@
 //	amlmon run    --source SRC --lake DIR --out DIR [--date YYYY-MM-DD]
 //	amlmon sync   --source SRC --lake DIR [--date D | --from D --to D]
 //	amlmon report --lake DIR --out DIR [--date D]
-//	amlmon query  --lake DIR [--format table|csv|json|markdown] [--out FILE] [--explain] QUERY | -
+//	amlmon query  --lake DIR [--format table|csv|json|markdown] [--out FILE] [--explain]
+//	              [--kql | --sql] [--chart FILE.svg] QUERY | -
+//	amlmon query  --help-kql
 //	amlmon fetch  --source SRC --to DIR [--date D | --from D --to D]
 //	amlmon check  --lake DIR [--read-data] [--repair --source SRC]
 //	amlmon version

@@ -23,6 +23,11 @@ type QueryOptions struct {
 	Explain bool
 	// Unsafe gives the query full DuckDB: files anywhere, writes, extensions, many statements.
 	Unsafe bool
+	// KQL and SQL force the query's language instead of telling it from its first words.
+	KQL, SQL bool
+	// Chart is the SVG file to draw the chart that a KQL render asks for.
+	Chart   string
+	HelpKQL bool
 }
 
 // AddFlags registers the flags of query.
@@ -34,11 +39,21 @@ func (o *QueryOptions) AddFlags(fs *pflag.FlagSet) {
 	bindEnv(fs, "out", "AMLMON_QUERY_OUT")
 	fs.BoolVar(&o.Explain, "explain", false, "print the SQL that a KQL query becomes, without running it")
 	fs.BoolVar(&o.Unsafe, "unsafe", false, "run the query in full DuckDB: read and write any file, COPY, ATTACH, extensions, several statements (default: one SELECT that reads only the lake)")
+	fs.BoolVar(&o.KQL, "kql", false, "read the query as KQL, whatever it starts with")
+	fs.BoolVar(&o.SQL, "sql", false, "read the query as SQL, whatever it starts with")
+	fs.StringVar(&o.Chart, "chart", "", "draw the chart that the KQL query's render asks for into this SVG file")
+	fs.BoolVar(&o.HelpKQL, "help-kql", false, "print the KQL operators and functions that query translates, and exit")
 	o.Common.AddFlags(fs)
 }
 
 // Run runs one query over the lake.
 func (o *QueryOptions) Run(ctx context.Context, st *streams, args []string) error {
+	if o.HelpKQL {
+		return kql.WriteHelp(st.stdout)
+	}
+	if o.KQL && o.SQL {
+		return usagef("--kql and --sql exclude each other; type one")
+	}
 	if len(args) == 0 {
 		return usagef(`no query given; type it after the flags, e.g. "SELECT count(*) FROM AmlComputeJobEvent", or - to read it from stdin`)
 	}
@@ -52,11 +67,16 @@ func (o *QueryOptions) Run(ctx context.Context, st *streams, args []string) erro
 	}
 	now := o.Common.clock()
 	sql := q
-	if kql.IsKQL(q) {
-		sql, err = kql.Translate(q, now())
+	var chart *kql.Chart
+	if o.KQL || !o.SQL && kql.IsKQL(q) {
+		out, err := kql.Compile(q, kql.Options{Now: now()})
 		if err != nil {
 			return fmt.Errorf("translate KQL: %w", err)
 		}
+		sql, chart = out.SQL, out.Chart
+	}
+	if o.Chart != "" && chart == nil {
+		return usagef("--chart draws what a KQL query's render asks for, and this query has no render")
 	}
 	if o.Explain {
 		_, err := fmt.Fprintln(st.stdout, strings.TrimSpace(sql))
@@ -78,6 +98,15 @@ func (o *QueryOptions) Run(ctx context.Context, st *streams, args []string) erro
 		return fmt.Errorf("open lake %s: %w", o.Lake, err)
 	}
 	defer db.Close()
+	if chart != nil {
+		// The chart reads the same rows: the sandbox checks the query before either.
+		if err := db.Check(ctx, sql); err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+		if err := drawChart(ctx, db, sql, chart, o.Chart, st.stderr); err != nil {
+			return err
+		}
+	}
 	rows, err := db.RunQuery(ctx, sql)
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
@@ -126,6 +155,29 @@ func writeQueryRows(path string, stdout io.Writer, write func(io.Writer) error) 
 	cerr := f.Close()
 	if werr != nil {
 		return werr
+	}
+	if cerr != nil {
+		return fmt.Errorf("close %s: %w", path, cerr)
+	}
+	return nil
+}
+
+// drawChart writes the chart a render asks for to path, or, without a path, says on stderr
+// that it was left out: the rows print either way.
+func drawChart(ctx context.Context, db *reports.DB, sql string, chart *kql.Chart, path string, stderr io.Writer) error {
+	if path == "" {
+		_, err := fmt.Fprintf(stderr, "amlmon query: render %s skipped; type --chart FILE.svg to draw it\n", chart.Kind)
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	werr := reports.QueryChart(ctx, db.DB, sql, chart.Kind, chart.Title, f)
+	cerr := f.Close()
+	if werr != nil {
+		os.Remove(path)
+		return fmt.Errorf("draw %s: %w", path, werr)
 	}
 	if cerr != nil {
 		return fmt.Errorf("close %s: %w", path, cerr)

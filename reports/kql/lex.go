@@ -47,6 +47,7 @@ const (
 	tReal             // real literal
 	tTimespan         // 5d, 1.5h, timespan(…): span holds the value
 	tDatetime         // datetime(…): when holds the value, null for datetime(null)
+	tDynamic          // dynamic(…): text holds the JSON inside the parentheses
 	tOp               // punctuation and operators: | ( ) , = == != =~ !~ < <= > >= + - * / % .. !contains …
 )
 
@@ -95,11 +96,14 @@ func lex(q string) ([]token, error) {
 func isLetter(c byte) bool { return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
-// negatable lists the string operators that also come as "!op".
-var negatable = map[string]bool{
-	"contains": true, "contains_cs": true, "has": true, "has_cs": true,
-	"startswith": true, "startswith_cs": true, "endswith": true, "endswith_cs": true,
-	"in": true, "in~": true, "between": true,
+// dashedWords lists the operator names that contain a dash, by the word before it, so that
+// "project-away" is one word while "a-b" stays a subtraction.
+var dashedWords = map[string][]string{
+	"project": {"-away", "-rename", "-keep", "-reorder"},
+	"mv":      {"-expand", "-apply"},
+	"make":    {"-series"},
+	"parse":   {"-where", "-kv"},
+	"top":     {"-nested", "-hitters"},
 }
 
 func (lx *lexer) emit(t token) { lx.toks = append(lx.toks, t) }
@@ -138,13 +142,11 @@ func (lx *lexer) next() error {
 		}
 		word := q[start:end]
 		lower := strings.ToLower(word)
-		if lower == "project" {
-			for _, suffix := range []string{"-away", "-rename", "-keep", "-reorder"} {
-				if strings.HasPrefix(q[end:], suffix) && (end+len(suffix) == len(q) || !isLetter(q[end+len(suffix)])) {
-					word += suffix
-					end += len(suffix)
-					break
-				}
+		for _, suffix := range dashedWords[lower] {
+			if strings.HasPrefix(q[end:], suffix) && (end+len(suffix) == len(q) || !isLetter(q[end+len(suffix)])) {
+				word += suffix
+				end += len(suffix)
+				break
 			}
 		}
 		if lower == "in" && end < len(q) && q[end] == '~' {
@@ -152,6 +154,11 @@ func (lx *lexer) next() error {
 			end++
 		}
 		lx.pos = end
+		if lower == "dynamic" {
+			if ok, err := lx.dynamicLiteral(start); ok || err != nil {
+				return err
+			}
+		}
 		if lower == "datetime" || lower == "timespan" {
 			if ok, err := lx.literalCall(start, lower); ok || err != nil {
 				return err
@@ -178,18 +185,26 @@ func (lx *lexer) next() error {
 		lx.emit(token{kind: tString, text: s, off: start})
 		return nil
 	case c == '[' && start+1 < len(q) && (q[start+1] == '"' || q[start+1] == '\''):
+		// ['name'] is a bracketed name; ["a", 1] is a list that starts with a string.
 		s, end, err := unquote(q, start+1)
 		if err != nil {
 			return err
 		}
-		if end >= len(q) || q[end] != ']' {
-			return errAt(q, end, "expected \"]\" to close the bracketed name")
+		if end < len(q) && q[end] == ']' {
+			if s == "" {
+				return errAt(q, start, "empty column name")
+			}
+			lx.pos = end + 1
+			lx.emit(token{kind: tQuoted, text: s, off: start})
+			return nil
 		}
-		if s == "" {
-			return errAt(q, start, "empty column name")
+	case c == '$' && start+1 < len(q) && isLetter(q[start+1]):
+		end := start + 1
+		for end < len(q) && (isLetter(q[end]) || isDigit(q[end])) {
+			end++
 		}
-		lx.pos = end + 1
-		lx.emit(token{kind: tQuoted, text: s, off: start})
+		lx.pos = end
+		lx.emit(token{kind: tIdent, text: q[start:end], off: start})
 		return nil
 	case c == '!':
 		end := start + 1
@@ -202,7 +217,7 @@ func (lx *lexer) next() error {
 				word += "~"
 				end++
 			}
-			if !negatable[word] {
+			if _, negated, _, ok := lookupOperator("!" + word); !ok || !negated {
 				return errAt(q, start, "unknown operator %q", q[start:end])
 			}
 			lx.pos = end
@@ -210,7 +225,7 @@ func (lx *lexer) next() error {
 			return nil
 		}
 	}
-	for _, op := range []string{"==", "!=", "=~", "!~", "<=", ">=", "..", "<>", "|", "(", ")", ",", "=", "<", ">", "+", "-", "*", "/", "%"} {
+	for _, op := range []string{"==", "!=", "=~", "!~", "<=", ">=", "..", "<>", "|", "(", ")", ",", "=", "<", ">", "+", "-", "*", "/", "%", "[", "]", ";", ":", ".", "{", "}"} {
 		if strings.HasPrefix(q[start:], op) {
 			if op == "<>" {
 				return errAt(q, start, "unknown operator \"<>\" (use !=)")
@@ -500,4 +515,42 @@ func verbatim(q string, start int) (string, int, error) {
 		return b.String(), i + 1, nil
 	}
 	return "", 0, errAt(q, start, "unterminated string literal")
+}
+
+// dynamicLiteral lexes dynamic(…), whose contents are JSON rather than KQL tokens: the text
+// up to the parenthesis that closes it, outside strings. It reports false when the word is
+// not followed by "(".
+func (lx *lexer) dynamicLiteral(start int) (bool, error) {
+	q := lx.q
+	p := lx.pos
+	for p < len(q) && (q[p] == ' ' || q[p] == '\t') {
+		p++
+	}
+	if p >= len(q) || q[p] != '(' {
+		return false, nil
+	}
+	depth := 0
+	for i := p; i < len(q); i++ {
+		switch c := q[i]; c {
+		case '"', '\'':
+			_, end, err := unquote(q, i)
+			if err != nil {
+				return true, err
+			}
+			i = end - 1
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+			if depth == 0 {
+				if c != ')' {
+					return true, errAt(q, i, "unbalanced %q in dynamic(…)", c)
+				}
+				lx.pos = i + 1
+				lx.emit(token{kind: tDynamic, text: strings.TrimSpace(q[p+1 : i]), off: start})
+				return true, nil
+			}
+		}
+	}
+	return true, errAt(q, start, "dynamic( is not closed")
 }

@@ -2,8 +2,6 @@ package kql
 
 import (
 	"fmt"
-	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -11,26 +9,101 @@ import (
 	"github.com/amlmon/amlmon"
 )
 
-// IsKQL reports whether q looks like a KQL query (a table name followed by "|", or a bare
-// name that is a known lake table) rather than SQL.
+// Options are what a translation needs besides the query.
+type Options struct {
+	// Now pins what ago() and now() measure from.
+	Now time.Time
+	// Tables are the tables a query may name, with their columns; nil means the lake's
+	// (amlmon.Tables). A name that is none of them is a category table with the common
+	// columns.
+	Tables []amlmon.Table
+}
+
+// Query is a translated query.
+type Query struct {
+	SQL string
+	// Chart is the chart that render asks for, nil when the query has no render.
+	Chart *Chart
+}
+
+// Chart is what a query's render operator asks to draw.
+type Chart struct {
+	Kind  string // timechart, linechart, barchart, columnchart, piechart, …
+	Title string // from render … with (title="…"), maybe empty
+}
+
+// Translate turns a KQL query into one DuckDB SQL statement over the lake's views. now pins
+// what ago() and now() measure from. A render operator is accepted and left out of the SQL;
+// Compile reports it. Errors are *Error.
+func Translate(q string, now time.Time) (string, error) {
+	out, err := Compile(q, Options{Now: now})
+	if err != nil {
+		return "", err
+	}
+	return out.SQL, nil
+}
+
+// Compile translates a KQL query and reports the chart its render operator asks for.
+// Errors are *Error.
+func Compile(q string, o Options) (*Query, error) {
+	tables := o.Tables
+	if tables == nil {
+		tables = amlmon.Tables()
+	}
+	tr := &translator{q: q, now: o.Now.UTC().Truncate(time.Microsecond), tables: tables}
+	sc, err := parse(q, func(name string) bool { _, ok := tr.table(name); return ok })
+	if err != nil {
+		return nil, err
+	}
+	l, cols, err := tr.pipeline(sc.body, true)
+	if err != nil {
+		return nil, err
+	}
+	// Dynamic values leave as text: a string without its JSON quotes, anything else as JSON.
+	var dyn []string
+	for _, c := range cols {
+		if c.t == tyDynamic {
+			dyn = append(dyn, "json_extract_string("+ident(c.name)+", '$') AS "+ident(c.name))
+		}
+		if c.t == tyArray {
+			dyn = append(dyn, "CAST(to_json("+ident(c.name)+") AS VARCHAR) AS "+ident(c.name))
+		}
+	}
+	if len(dyn) > 0 {
+		outer := &layer{inner: l, sel: "* REPLACE (" + strings.Join(dyn, ", ") + ")"}
+		l = outer
+	}
+	return &Query{SQL: strings.TrimSuffix(l.render(""), "\n"), Chart: tr.chart}, nil
+}
+
+// IsKQL reports whether q looks like a KQL query rather than SQL: it starts with a comment
+// ("//" is no SQL comment), let, search, union, datatable or print, or with a table name
+// followed by "|", or it is a bare name of a lake table.
 func IsKQL(q string) bool {
+	trimmed := strings.TrimLeft(q, " \t\r\n")
+	if strings.HasPrefix(trimmed, "//") {
+		return true
+	}
 	// Only the first two tokens matter, so that a KQL query with a mistake further on is
 	// still reported as KQL, with the KQL error.
 	lx := &lexer{q: q}
 	for len(lx.toks) < 2 {
 		if err := lx.next(); err != nil {
-			return false
+			break
 		}
 		if lx.toks[len(lx.toks)-1].kind == tEOF {
 			break
 		}
 	}
 	toks := lx.toks
-	if len(toks) < 2 {
+	if len(toks) == 0 {
 		return false
 	}
 	first := toks[0]
-	if first.kind != tIdent && first.kind != tQuoted {
+	if first.kind == tIdent && kqlStarts[first.text] {
+		return true
+	}
+	if len(toks) < 2 || first.kind != tIdent && first.kind != tQuoted {
 		return false
 	}
 	if toks[1].kind == tOp && toks[1].text == "|" {
@@ -43,16 +116,8 @@ func IsKQL(q string) bool {
 	return false
 }
 
-// Translate turns a KQL query into one DuckDB SQL statement over the lake's views. now pins
-// what ago() and now() measure from. Errors are *Error.
-func Translate(q string, now time.Time) (string, error) {
-	qu, err := parse(q)
-	if err != nil {
-		return "", err
-	}
-	tr := &translator{q: q, now: now.UTC().Truncate(time.Microsecond)}
-	return tr.query(qu)
-}
+// kqlStarts are the words that begin a KQL query and never an SQL statement.
+var kqlStarts = map[string]bool{"let": true, "search": true, "union": true, "datatable": true, "print": true}
 
 // typ is what the translation knows of an expression's type.
 type typ int
@@ -66,6 +131,8 @@ const (
 	tyBool
 	tyDatetime
 	tyTimespan
+	tyDynamic // JSON
+	tyArray   // a DuckDB list, from split, make_list, make_set
 )
 
 func (t typ) numeric() bool { return t == tyLong || t == tyReal || t == tyDecimal }
@@ -73,6 +140,7 @@ func (t typ) numeric() bool { return t == tyLong || t == tyReal || t == tyDecima
 type column struct {
 	name string
 	t    typ
+	elem typ // the elements' type of a tyArray
 }
 
 // schema is the columns flowing between operators, in order. Kusto names are
@@ -112,14 +180,33 @@ func lakeType(t amlmon.ColumnType) typ {
 
 // value is a translated expression.
 type value struct {
-	sql string
-	t   typ
-	agg bool // contains an aggregation
+	sql  string
+	t    typ
+	agg  bool // contains an aggregation
+	elem typ  // the elements' type of a tyArray
 }
 
 type translator struct {
-	q   string
-	now time.Time
+	q      string
+	now    time.Time
+	tables []amlmon.Table
+	chart  *Chart
+	// sources counts the pipelines translated, bounded because a tabular let is copied
+	// wherever it is used.
+	sources int
+}
+
+// maxSources bounds the pipelines one query may translate into.
+const maxSources = 2000
+
+// table finds a table by name, case-insensitively as categories are.
+func (tr *translator) table(name string) (amlmon.Table, bool) {
+	for _, t := range tr.tables {
+		if strings.EqualFold(t.Name, name) {
+			return t, true
+		}
+	}
+	return amlmon.Table{}, false
 }
 
 func (tr *translator) errf(off int, format string, args ...any) error {
@@ -178,35 +265,99 @@ func (l *layer) render(indent string) string {
 	return b.String()
 }
 
-func (tr *translator) query(qu *query) (string, error) {
-	name := qu.table.text
-	var cols schema
-	if t, ok := amlmon.TableNamed(name); ok {
-		name = t.Name
-		for _, c := range t.Columns {
-			cols = append(cols, column{c.Name, lakeType(c.Type)})
-		}
-	} else {
-		for _, c := range amlmon.LogTable(name).Columns {
-			cols = append(cols, column{c.Name, lakeType(c.Type)})
-		}
+// pipeline translates a source and its operators; top is the query's own pipeline, the only
+// one where render may stand.
+func (tr *translator) pipeline(pl *pipeline, top bool) (*layer, schema, error) {
+	tr.sources++
+	if tr.sources > maxSources {
+		return nil, nil, tr.errf(pl.src.off, "the query expands into more than %d subqueries", maxSources)
 	}
-	cur := &layer{sel: "*", from: ident(name)}
-	for i, op := range qu.ops {
+	cur, cols, err := tr.source(pl.src)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, op := range pl.ops {
 		// Kusto keeps the order of a sorted result through the operators after it. DuckDB
 		// keeps it through projections and filters; take right after order by joins the
 		// same SELECT so that the limit is certain to apply to the sorted rows.
-		if op.kind == "take" && i > 0 && qu.ops[i-1].kind == "order" {
+		if op.kind == "take" && i > 0 && pl.ops[i-1].kind == "order" && cur.limit == "" {
 			cur.limit = strconv.FormatInt(op.n, 10)
+			continue
+		}
+		if op.kind == "render" {
+			if !top {
+				return nil, nil, tr.errf(op.off, "render only ends the whole query, not a subquery")
+			}
+			tr.chart = &Chart{Kind: op.render.kind, Title: op.render.title}
+			continue
+		}
+		if op.kind == "as" {
 			continue
 		}
 		next, out, err := tr.operator(op, cur, cols)
 		if err != nil {
-			return "", err
+			return nil, nil, err
 		}
 		cur, cols = next, out
 	}
-	return strings.TrimSuffix(cur.render(""), "\n"), nil
+	return cur, cols, nil
+}
+
+// tableSchema is the columns of a lake table by name.
+func (tr *translator) tableSchema(name string) (string, schema) {
+	var cols schema
+	t, ok := tr.table(name)
+	if !ok {
+		t = amlmon.LogTable(name)
+	}
+	for _, c := range t.Columns {
+		cols = append(cols, column{name: c.Name, t: lakeType(c.Type)})
+	}
+	return t.Name, cols
+}
+
+// source translates what a pipeline starts from.
+func (tr *translator) source(src *source) (*layer, schema, error) {
+	switch src.kind {
+	case "table":
+		if strings.HasSuffix(src.name.text, "*") {
+			return tr.union(nil, nil, &unionSpec{parts: []*source{src}}, src.off)
+		}
+		name, cols := tr.tableSchema(src.name.text)
+		return &layer{sel: "*", from: ident(name)}, cols, nil
+	case "sub":
+		return tr.pipeline(src.sub, false)
+	case "union":
+		return tr.union(nil, nil, src.union, src.off)
+	case "datatable":
+		return tr.datatable(src.data)
+	case "search":
+		return tr.search(nil, nil, src.search, src.off)
+	case "print":
+		// print is one row of values: a projection of a table of one row and no columns.
+		var sel []string
+		var out schema
+		for i, it := range src.print {
+			v, err := tr.scalar(it.e, nil, false)
+			if err != nil {
+				return nil, nil, err
+			}
+			name, off := it.name, it.nameOff
+			if name == "" {
+				name, off = "print_"+strconv.Itoa(i), it.e.off
+				if n := inferredName(it.e); n != "" {
+					name = n
+				}
+			}
+			if err := tr.checkNew(out, name, off); err != nil {
+				return nil, nil, err
+			}
+			out = append(out, column{name: name, t: v.t, elem: v.elem})
+			sel = append(sel, aliased(v.sql, name))
+		}
+		return &layer{sel: strings.Join(sel, ", "), from: "(SELECT 1) AS p"}, out, nil
+	}
+	return nil, nil, tr.errf(src.off, "unsupported source")
 }
 
 // over starts a layer reading from prev; a bare "SELECT * FROM table" is folded in.
@@ -243,31 +394,13 @@ func (tr *translator) operator(op *operator, prev *layer, cols schema) (*layer, 
 			if err := tr.checkNew(out, name, off); err != nil {
 				return nil, nil, err
 			}
-			out = append(out, column{name, v.t})
+			out = append(out, column{name: name, t: v.t, elem: v.elem})
 			sel = append(sel, aliased(v.sql, name))
 		}
 		l.sel = strings.Join(sel, ", ")
 		return l, out, nil
-	case "project-away":
-		var drop []string
-		out := append(schema(nil), cols...)
-		for _, it := range op.items {
-			if _, ok := out.find(it.e.name); !ok {
-				return nil, nil, tr.errf(it.e.off, "unknown column %q", it.e.name)
-			}
-			for i, c := range out {
-				if c.name == it.e.name {
-					out = append(out[:i:i], out[i+1:]...)
-					break
-				}
-			}
-			drop = append(drop, ident(it.e.name))
-		}
-		if len(out) == 0 {
-			return nil, nil, tr.errf(op.off, "project-away removes every column")
-		}
-		l.sel = "* EXCLUDE (" + strings.Join(drop, ", ") + ")"
-		return l, out, nil
+	case "project-away", "project-keep", "project-reorder":
+		return tr.projectNames(op, l, cols)
 	case "project-rename":
 		var ren []string
 		out := append(schema(nil), cols...)
@@ -308,18 +441,28 @@ func (tr *translator) operator(op *operator, prev *layer, cols schema) (*layer, 
 				l.sel = "* REPLACE (" + aliased(v.sql, name) + ")"
 				for i := range out {
 					if out[i].name == name {
-						out[i].t = v.t
+						out[i].t, out[i].elem = v.t, v.elem
 					}
 				}
 			} else {
 				l.sel = "*, " + aliased(v.sql, name)
-				out = append(out, column{name, v.t})
+				out = append(out, column{name: name, t: v.t, elem: v.elem})
 			}
 			cur = l
 		}
 		return cur, out, nil
 	case "summarize":
 		return tr.summarize(op, l, cols)
+	case "join":
+		return tr.join(op, prev, cols)
+	case "union":
+		return tr.union(prev, cols, op.union, op.off)
+	case "search":
+		return tr.search(prev, cols, op.search, op.off)
+	case "parse":
+		return tr.parseOp(op, prev, cols)
+	case "mv-expand":
+		return tr.mvExpand(op, prev, cols)
 	case "distinct":
 		if op.all {
 			l.sel = "DISTINCT *"
@@ -342,7 +485,7 @@ func (tr *translator) operator(op *operator, prev *layer, cols schema) (*layer, 
 		return l, out, nil
 	case "count":
 		l.sel = `count(*) AS "Count"`
-		return l, schema{{"Count", tyLong}}, nil
+		return l, schema{{name: "Count", t: tyLong}}, nil
 	case "order":
 		by, err := tr.orderBy(op.keys, cols)
 		if err != nil {
@@ -361,7 +504,7 @@ func (tr *translator) operator(op *operator, prev *layer, cols schema) (*layer, 
 		l.sel, l.orderBy, l.limit = "*", by, strconv.FormatInt(op.n, 10)
 		return l, cols, nil
 	}
-	return nil, nil, tr.errf(op.off, "operator %q is not supported (supported: %s)", op.kind, supportedOperators)
+	return nil, nil, tr.errf(op.off, "operator %q is not supported (supported: %s)", op.kind, operatorNames())
 }
 
 func (tr *translator) orderBy(keys []orderKey, cols schema) (string, error) {
@@ -371,9 +514,10 @@ func (tr *translator) orderBy(keys []orderKey, cols schema) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		s := v.sql + " ASC"
+		x := positionSafe(v.sql)
+		s := x + " ASC"
 		if k.desc {
-			s = v.sql + " DESC"
+			s = x + " DESC"
 		}
 		if k.nullsFirst {
 			s += " NULLS FIRST"
@@ -383,89 +527,6 @@ func (tr *translator) orderBy(keys []orderKey, cols schema) (string, error) {
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, ", "), nil
-}
-
-func (tr *translator) summarize(op *operator, l *layer, cols schema) (*layer, schema, error) {
-	var sel, group []string
-	var out schema
-	gen := names{}
-	for _, it := range op.by {
-		v, err := tr.scalar(it.e, cols, false)
-		if err != nil {
-			return nil, nil, err
-		}
-		name, off := it.name, it.nameOff
-		if name == "" {
-			off = it.e.off
-			switch {
-			case it.e.kind == nCol:
-				name = it.e.name
-			case it.e.kind == nCall && (it.e.name == "bin" || it.e.name == "floor") && len(it.e.args) > 0 && it.e.args[0].kind == nCol:
-				name = it.e.args[0].name
-			default:
-				name = gen.next(cols, out)
-			}
-		}
-		if err := tr.checkNew(out, name, off); err != nil {
-			return nil, nil, err
-		}
-		out = append(out, column{name, v.t})
-		sel = append(sel, aliased(v.sql, name))
-		group = append(group, v.sql)
-	}
-	for _, it := range op.items {
-		v, err := tr.scalar(it.e, cols, true)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !v.agg {
-			return nil, nil, tr.errf(it.e.off, "summarize needs an aggregation such as count() here")
-		}
-		name := it.name
-		if name == "" {
-			name = aggName(it.e)
-			if name == "" {
-				name = gen.next(cols, out)
-			}
-			// Kusto numbers a repeated default name: count_, count_1, …
-			base := name
-			for i := 1; ; i++ {
-				if _, dup := out.findFold(name); !dup {
-					break
-				}
-				name = base + strconv.Itoa(i)
-			}
-		} else if err := tr.checkNew(out, name, it.nameOff); err != nil {
-			return nil, nil, err
-		}
-		out = append(out, column{name, v.t})
-		sel = append(sel, aliased(v.sql, name))
-	}
-	l.sel = strings.Join(sel, ", ")
-	l.groupBy = strings.Join(group, ", ")
-	return l, out, nil
-}
-
-// aggName is Kusto's default name of an aggregation: count_, sum_X, percentile_X_95.
-func aggName(e *node) string {
-	if e.kind != nCall {
-		return ""
-	}
-	col := ""
-	if len(e.args) > 0 && e.args[0].kind == nCol {
-		col = e.args[0].name
-	}
-	switch e.name {
-	case "count", "countif":
-		return e.name + "_"
-	case "percentile":
-		if len(e.args) == 2 && e.args[1].kind == nLit {
-			return "percentile_" + col + "_" + strings.ReplaceAll(e.args[1].tok.text, ".", "_")
-		}
-	case "sum", "avg", "dcount", "min", "max":
-		return e.name + "_" + col
-	}
-	return ""
 }
 
 // names hands out Kusto's names for unnamed expressions: Column1, Column2, …
@@ -487,8 +548,8 @@ func (tr *translator) itemName(it item, gen *names, cols schema) (string, int) {
 	switch {
 	case it.name != "":
 		return it.name, it.nameOff
-	case it.e.kind == nCol:
-		return it.e.name, it.e.off
+	case inferredName(it.e) != "":
+		return inferredName(it.e), it.e.off
 	}
 	return gen.next(cols, nil), it.e.off
 }
@@ -593,16 +654,30 @@ func (tr *translator) literal(t token) value {
 func (tr *translator) scalar(e *node, cols schema, aggOK bool) (value, error) {
 	switch e.kind {
 	case nLit:
+		if e.tok.kind == tDynamic {
+			return tr.dynamicLiteral(e.tok)
+		}
 		return tr.literal(e.tok), nil
+	case nMember, nIndex:
+		return tr.access(e, cols, aggOK)
+	case nStar:
+		return value{}, tr.errf(e.off, "* stands for every column only in where * has …, search and arg_max(x, *)")
 	case nCol:
 		c, ok := cols.find(e.name)
 		if !ok {
+			// Log Analytics' hidden columns: _ResourceId is the resource ID in lower case,
+			// as Log Analytics writes it.
+			if alias, ok := hiddenColumns[e.name]; ok {
+				if c, ok := cols.find(alias); ok {
+					return value{sql: "lower(" + ident(c.name) + ")", t: tyString}, nil
+				}
+			}
 			if f, ok := cols.findFold(e.name); ok {
 				return value{}, tr.errf(e.off, "unknown column %q (did you mean %q?)", e.name, f.name)
 			}
 			return value{}, tr.errf(e.off, "unknown column %q", e.name)
 		}
-		return value{sql: ident(c.name), t: c.t}, nil
+		return value{sql: ident(c.name), t: c.t, elem: c.elem}, nil
 	case nUnary:
 		v, err := tr.scalar(e.args[0], cols, aggOK)
 		if err != nil {
@@ -632,6 +707,16 @@ func (tr *translator) scalar(e *node, cols schema, aggOK bool) (value, error) {
 		if vs[1].t == tyDatetime && vs[2].t == tyTimespan {
 			vs[2] = value{sql: "(" + vs[1].sql + " + " + vs[2].sql + ")", t: tyDatetime, agg: vs[1].agg || vs[2].agg}
 		}
+		for i := 1; i <= 2; i++ {
+			x, bound, err := tr.comparable(e, coerceDynamic(vs[0], vs[i]), coerceDynamic(vs[i], vs[0]))
+			if err != nil {
+				return value{}, err
+			}
+			if i == 1 {
+				vs[0] = x
+			}
+			vs[i] = bound
+		}
 		kw := " BETWEEN "
 		if e.name == "!between" {
 			kw = " NOT BETWEEN "
@@ -643,7 +728,18 @@ func (tr *translator) scalar(e *node, cols schema, aggOK bool) (value, error) {
 	return value{}, tr.errf(e.off, "unsupported expression")
 }
 
+// hiddenColumns maps Log Analytics' standard hidden columns to the lake column they are the
+// lower-cased value of.
+var hiddenColumns = map[string]string{"_ResourceId": "ResourceId", "_SubscriptionId": "SubscriptionId"}
+
 func (tr *translator) binary(e *node, cols schema, aggOK bool) (value, error) {
+	op, negated, cs, ok := lookupOperator(e.name)
+	if !ok {
+		return value{}, tr.errf(e.off, "unknown operator %q", e.name)
+	}
+	if e.args[0].kind == nStar && op.kind == opText {
+		return tr.anyColumn(e, cols, aggOK)
+	}
 	l, err := tr.scalar(e.args[0], cols, aggOK)
 	if err != nil {
 		return value{}, err
@@ -652,22 +748,43 @@ func (tr *translator) binary(e *node, cols schema, aggOK bool) (value, error) {
 	if err != nil {
 		return value{}, err
 	}
+	l, r = coerceDynamic(l, r), coerceDynamic(r, l)
 	agg := l.agg || r.agg
 	b := func(s string, t typ) (value, error) { return value{sql: "(" + s + ")", t: t, agg: agg}, nil }
-	// Negative string predicates hold for NULL: Log Analytics has empty strings where the
-	// lake has NULL.
-	not := func(s string) (value, error) { return b("("+s+") IS NOT TRUE", tyBool) }
-	lower := func(v value) string { return "lower(" + v.sql + ")" }
-	isStr := l.t == tyString || r.t == tyString
-	emptyLit := func(n *node) bool { return n.kind == nLit && n.tok.kind == tString && n.tok.text == "" }
-	switch e.name {
-	case "and", "or":
+	switch op.kind {
+	case opLogic:
 		for i, v := range []value{l, r} {
 			if v.t != tyBool && v.t != tyUnknown {
 				return value{}, tr.errf(e.args[i].off, "%q needs true/false conditions on both sides", e.name)
 			}
 		}
 		return b(l.sql+" "+strings.ToUpper(e.name)+" "+r.sql, tyBool)
+	case opArith:
+		return tr.arithmetic(e, l, r, agg)
+	case opText:
+		// String operators read any value as its text, as Kusto does. The negation holds
+		// for NULL: Log Analytics has empty strings where the lake has NULL.
+		if l.t != tyString && l.t != tyUnknown {
+			l.sql = tostring(l)
+		}
+		if r.t != tyString && r.t != tyUnknown {
+			r.sql = tostring(r)
+		}
+		s := op.sql(l.sql, r.sql, !cs, e.args[1])
+		if negated {
+			return b("("+s+") IS NOT TRUE", tyBool)
+		}
+		return b(s, tyBool)
+	case opCompare:
+		if l, r, err = tr.comparable(e, l, r); err != nil {
+			return value{}, err
+		}
+	default:
+		return value{}, tr.errf(e.off, "operator %q takes a list in parentheses", e.name)
+	}
+	isStr := l.t == tyString || r.t == tyString
+	emptyLit := func(n *node) bool { return n.kind == nLit && n.tok.kind == tString && n.tok.text == "" }
+	switch e.name {
 	case "==":
 		if isStr && (emptyLit(e.args[0]) || emptyLit(e.args[1])) {
 			other := l
@@ -689,56 +806,8 @@ func (tr *translator) binary(e *node, cols schema, aggOK bool) (value, error) {
 			return b(l.sql+" IS DISTINCT FROM "+r.sql, tyBool)
 		}
 		return b(l.sql+" <> "+r.sql, tyBool)
-	case "<", "<=", ">", ">=":
-		return b(l.sql+" "+e.name+" "+r.sql, tyBool)
-	case "=~":
-		return b(lower(l)+" = "+lower(r), tyBool)
-	case "!~":
-		return not(lower(l) + " = " + lower(r))
-	case "contains":
-		return b("contains("+lower(l)+", "+lower(r)+")", tyBool)
-	case "!contains":
-		return not("contains(" + lower(l) + ", " + lower(r) + ")")
-	case "contains_cs":
-		return b("contains("+l.sql+", "+r.sql+")", tyBool)
-	case "!contains_cs":
-		return not("contains(" + l.sql + ", " + r.sql + ")")
-	case "startswith":
-		return b("starts_with("+lower(l)+", "+lower(r)+")", tyBool)
-	case "!startswith":
-		return not("starts_with(" + lower(l) + ", " + lower(r) + ")")
-	case "startswith_cs":
-		return b("starts_with("+l.sql+", "+r.sql+")", tyBool)
-	case "!startswith_cs":
-		return not("starts_with(" + l.sql + ", " + r.sql + ")")
-	case "endswith":
-		return b("suffix("+lower(l)+", "+lower(r)+")", tyBool)
-	case "!endswith":
-		return not("suffix(" + lower(l) + ", " + lower(r) + ")")
-	case "endswith_cs":
-		return b("suffix("+l.sql+", "+r.sql+")", tyBool)
-	case "!endswith_cs":
-		return not("suffix(" + l.sql + ", " + r.sql + ")")
-	case "has", "!has", "has_cs", "!has_cs":
-		flags := "(?i)"
-		if strings.HasSuffix(e.name, "_cs") {
-			flags = ""
-		}
-		var pattern string
-		if n := e.args[1]; n.kind == nLit && n.tok.kind == tString {
-			pattern = str(flags + `(^|[^[:alnum:]])` + regexp.QuoteMeta(n.tok.text) + `($|[^[:alnum:]])`)
-		} else {
-			pattern = str(flags+`(^|[^[:alnum:]])`) + " || regexp_escape(" + r.sql + ") || " + str(`($|[^[:alnum:]])`)
-		}
-		s := "regexp_matches(" + l.sql + ", " + pattern + ")"
-		if strings.HasPrefix(e.name, "!") {
-			return not(s)
-		}
-		return b(s, tyBool)
-	case "+", "-", "*", "/", "%":
-		return tr.arithmetic(e, l, r, agg)
 	}
-	return value{}, tr.errf(e.off, "unknown operator %q", e.name)
+	return b(l.sql+" "+e.name+" "+r.sql, tyBool)
 }
 
 func (tr *translator) arithmetic(e *node, l, r value, agg bool) (value, error) {
@@ -778,13 +847,32 @@ func (tr *translator) arithmetic(e *node, l, r value, agg bool) (value, error) {
 }
 
 func (tr *translator) in(e *node, cols schema, aggOK bool) (value, error) {
+	if e.name == "has_any" || e.name == "has_all" {
+		return tr.hasAny(e, cols, aggOK)
+	}
 	l, err := tr.scalar(e.args[0], cols, aggOK)
 	if err != nil {
 		return value{}, err
 	}
 	fold := strings.HasSuffix(e.name, "~")
+	args := e.args[1:]
+	// x in (dynamic(["a", "b"])) is x in ("a", "b").
+	if len(args) == 1 && args[0].kind == nLit && args[0].tok.kind == tDynamic {
+		terms, err := tr.literalStrings(args)
+		if err != nil {
+			return value{}, err
+		}
+		if len(terms) == 0 {
+			return value{}, tr.errf(args[0].off, "%s needs at least one value", e.name)
+		}
+		args = nil
+		for _, t := range terms {
+			args = append(args, &node{kind: nLit, off: e.off, tok: token{kind: tString, text: t, off: e.off}})
+		}
+	}
+	l = coerceDynamic(l, value{t: tyString})
 	var list []string
-	for _, a := range e.args[1:] {
+	for _, a := range args {
 		if a.kind != nLit {
 			if _, ok := constNumber(a); !ok {
 				return value{}, tr.errf(a.off, "%s (…) takes literals only", e.name)
@@ -794,10 +882,23 @@ func (tr *translator) in(e *node, cols schema, aggOK bool) (value, error) {
 		if err != nil {
 			return value{}, err
 		}
+		if fold && v.t != tyString {
+			v = value{sql: tostring(v), t: tyString}
+		}
+		var x value
+		if x, v, err = tr.comparable(e, l, v); err != nil {
+			return value{}, err
+		}
+		if x.t != l.t {
+			l = x // a number among text compares as text
+		}
 		if fold {
 			v.sql = "lower(" + v.sql + ")"
 		}
 		list = append(list, v.sql)
+	}
+	if fold && l.t != tyString {
+		l = value{sql: tostring(l), t: tyString, agg: l.agg}
 	}
 	lhs := l.sql
 	if fold {
@@ -814,251 +915,6 @@ func (tr *translator) in(e *node, cols schema, aggOK bool) (value, error) {
 	return value{sql: "(" + s + ")", t: tyBool, agg: l.agg}, nil
 }
 
-// aggregations are the functions allowed only in summarize.
-var aggregations = map[string]bool{
-	"count": true, "countif": true, "dcount": true, "sum": true, "avg": true, "min": true, "max": true, "percentile": true,
-}
-
-// functions names every function for the error on an unknown one.
-const functions = "ago, now, bin, floor, todatetime, toint, tolong, todouble, toreal, todecimal, tostring, strcat, strlen, tolower, toupper, iff, iif, coalesce, not, isnull, isnotnull, isempty, isnotempty, count, countif, dcount, sum, avg, min, max, percentile"
-
-func (tr *translator) call(e *node, cols schema, aggOK bool) (value, error) {
-	fn := e.name
-	isAgg := aggregations[fn]
-	if isAgg && !aggOK {
-		return value{}, tr.errf(e.off, "aggregation %s() is only allowed in summarize", fn)
-	}
-	arity := func(lo, hi int) error {
-		if len(e.args) < lo || len(e.args) > hi {
-			if lo == hi {
-				return tr.errf(e.off, "%s() takes %d argument(s), got %d", fn, lo, len(e.args))
-			}
-			return tr.errf(e.off, "%s() takes %d to %d arguments, got %d", fn, lo, hi, len(e.args))
-		}
-		return nil
-	}
-	// Time functions evaluate at translation time.
-	switch fn {
-	case "ago", "now":
-		lo := 1
-		if fn == "now" {
-			lo = 0
-		}
-		if err := arity(lo, 1); err != nil {
-			return value{}, err
-		}
-		var d time.Duration
-		if len(e.args) == 1 {
-			var ok bool
-			if d, ok = constSpan(e.args[0]); !ok {
-				return value{}, tr.errf(e.args[0].off, "%s() takes a timespan literal such as 5d", fn)
-			}
-		}
-		if fn == "ago" {
-			d = -d
-		}
-		return value{sql: timestampSQL(tr.now.Add(d)), t: tyDatetime}, nil
-	}
-	var args []value
-	agg := false
-	for _, a := range e.args {
-		// An aggregation's arguments are per row: no aggregation inside another.
-		v, err := tr.scalar(a, cols, aggOK && !isAgg)
-		if err != nil {
-			return value{}, err
-		}
-		args = append(args, v)
-		agg = agg || v.agg
-	}
-	ret := func(s string, t typ) (value, error) { return value{sql: s, t: t, agg: agg || isAgg}, nil }
-	switch fn {
-	case "bin", "floor":
-		if err := arity(2, 2); err != nil {
-			return value{}, err
-		}
-		x := args[0]
-		if d, ok := constSpan(e.args[1]); ok {
-			if d <= 0 {
-				return value{}, tr.errf(e.args[1].off, "%s() needs a positive bin size", fn)
-			}
-			if x.t != tyDatetime && x.t != tyUnknown {
-				return value{}, tr.errf(e.args[0].off, "%s() with a timespan size needs a datetime", fn)
-			}
-			if d%time.Microsecond != 0 {
-				return value{}, tr.errf(e.args[1].off, "%s() size below a microsecond", fn)
-			}
-			return ret("time_bucket("+intervalSQL(d)+", "+x.sql+", TIMESTAMP '1970-01-01 00:00:00')", tyDatetime)
-		}
-		n, ok := constNumber(e.args[1])
-		if !ok {
-			return value{}, tr.errf(e.args[1].off, "%s() takes a literal bin size such as 1h or 10", fn)
-		}
-		if n <= 0 || math.IsInf(n, 0) {
-			return value{}, tr.errf(e.args[1].off, "%s() needs a positive bin size", fn)
-		}
-		if x.t == tyDatetime || x.t == tyTimespan {
-			return value{}, tr.errf(e.args[1].off, "%s() of a %s needs a timespan size", fn, map[typ]string{tyDatetime: "datetime", tyTimespan: "timespan"}[x.t])
-		}
-		if x.t == tyString || x.t == tyBool {
-			return value{}, tr.errf(e.args[0].off, "%s() needs a number or a datetime", fn)
-		}
-		s := "(floor(" + x.sql + " / " + args[1].sql + ") * " + args[1].sql + ")"
-		if x.t == tyLong && args[1].t == tyLong {
-			return ret("CAST"+s[:len(s)-1]+" AS BIGINT)", tyLong)
-		}
-		return ret(s, tyReal)
-	case "todatetime":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		if args[0].t == tyDatetime {
-			return ret(args[0].sql, tyDatetime)
-		}
-		if args[0].t != tyString && args[0].t != tyUnknown {
-			return ret("TRY_CAST("+args[0].sql+" AS TIMESTAMP)", tyDatetime)
-		}
-		// A cast to TIMESTAMP drops a UTC offset instead of applying it; text that carries
-		// one goes through TIMESTAMPTZ, whose offset is explicit, so the session time zone
-		// plays no part.
-		x := args[0].sql
-		return ret("CASE WHEN regexp_matches("+x+", "+str(zonedTime)+") THEN timezone('UTC', TRY_CAST("+x+" AS TIMESTAMPTZ)) ELSE TRY_CAST("+x+" AS TIMESTAMP) END", tyDatetime)
-	case "toint", "tolong":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		sqlType := map[string]string{"toint": "INTEGER", "tolong": "BIGINT"}[fn]
-		x := args[0].sql
-		if args[0].t == tyReal || args[0].t == tyDecimal {
-			x = "trunc(" + x + ")" // Kusto truncates; DuckDB's cast rounds.
-		}
-		return ret("TRY_CAST("+x+" AS "+sqlType+")", tyLong)
-	case "todouble", "toreal":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret("TRY_CAST("+args[0].sql+" AS DOUBLE)", tyReal)
-	case "todecimal":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret("TRY_CAST("+args[0].sql+" AS DECIMAL(38, 10))", tyDecimal)
-	case "tostring":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret(tostring(args[0]), tyString)
-	case "strcat":
-		if len(e.args) == 0 {
-			return value{}, tr.errf(e.off, "strcat() takes at least one argument")
-		}
-		var parts []string
-		for _, a := range args {
-			parts = append(parts, tostring(a))
-		}
-		return ret("concat("+strings.Join(parts, ", ")+")", tyString)
-	case "strlen":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret("CAST(length("+args[0].sql+") AS BIGINT)", tyLong)
-	case "tolower", "toupper":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret(map[string]string{"tolower": "lower", "toupper": "upper"}[fn]+"("+args[0].sql+")", tyString)
-	case "iff", "iif":
-		if err := arity(3, 3); err != nil {
-			return value{}, err
-		}
-		t := args[1].t
-		if t != args[2].t {
-			t = tyUnknown
-		}
-		return ret("CASE WHEN "+args[0].sql+" THEN "+args[1].sql+" ELSE "+args[2].sql+" END", t)
-	case "coalesce":
-		if len(args) < 2 {
-			return value{}, tr.errf(e.off, "coalesce() takes at least two arguments")
-		}
-		var parts []string
-		for _, a := range args {
-			parts = append(parts, a.sql)
-		}
-		return ret("coalesce("+strings.Join(parts, ", ")+")", args[0].t)
-	case "not":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret("(NOT "+args[0].sql+")", tyBool)
-	case "isnull":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret("("+args[0].sql+" IS NULL)", tyBool)
-	case "isnotnull":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret("("+args[0].sql+" IS NOT NULL)", tyBool)
-	case "isempty", "isnotempty":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		x := args[0].sql
-		text := x
-		if args[0].t != tyString {
-			text = "CAST(" + x + " AS VARCHAR)"
-		}
-		if fn == "isempty" {
-			return ret("("+x+" IS NULL OR "+text+" = '')", tyBool)
-		}
-		return ret("("+x+" IS NOT NULL AND "+text+" <> '')", tyBool)
-	case "count":
-		if err := arity(0, 0); err != nil {
-			return value{}, err
-		}
-		return ret("count(*)", tyLong)
-	case "countif":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret("CAST(count_if("+args[0].sql+") AS BIGINT)", tyLong)
-	case "dcount":
-		// The accuracy argument is accepted and has nothing to tune: the count is exact.
-		if err := arity(1, 2); err != nil {
-			return value{}, err
-		}
-		return ret("count(DISTINCT "+args[0].sql+")", tyLong)
-	case "sum":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		if args[0].t == tyLong {
-			return ret("CAST(sum("+args[0].sql+") AS BIGINT)", tyLong)
-		}
-		return ret("sum("+args[0].sql+")", args[0].t)
-	case "avg":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret("avg("+args[0].sql+")", tyReal)
-	case "min", "max":
-		if err := arity(1, 1); err != nil {
-			return value{}, err
-		}
-		return ret(fn+"("+args[0].sql+")", args[0].t)
-	case "percentile":
-		if err := arity(2, 2); err != nil {
-			return value{}, err
-		}
-		p, ok := constNumber(e.args[1])
-		if !ok || p < 0 || p > 100 {
-			return value{}, tr.errf(e.args[1].off, "percentile() takes a literal percentage from 0 to 100")
-		}
-		return ret("quantile_disc("+args[0].sql+", "+strconv.FormatFloat(p/100, 'f', -1, 64)+")", args[0].t)
-	}
-	return value{}, tr.errf(e.off, "unknown function %q (supported: %s)", fn, functions)
-}
-
 // zonedTime matches text that ends in a time with a UTC offset or Z.
 const zonedTime = `\d:\d\d(:\d\d(\.\d*)?)?\s*([Zz]|[+-]\d\d(:?\d\d)?)$`
 
@@ -1067,8 +923,49 @@ func tostring(v value) string {
 	switch v.t {
 	case tyString:
 		return v.sql
+	case tyDynamic:
+		return "coalesce(json_extract_string(" + v.sql + ", '$'), '')"
+	case tyArray:
+		return "coalesce(CAST(to_json(" + v.sql + ") AS VARCHAR), '')"
 	case tyDatetime:
 		return "coalesce(strftime(" + v.sql + ", '%Y-%m-%dT%H:%M:%S.%fZ'), '')"
 	}
 	return "coalesce(CAST(" + v.sql + " AS VARCHAR), '')"
+}
+
+// positionSafe keeps an integer literal from reading as a column position in ORDER BY and
+// GROUP BY, where SQL takes "ORDER BY 2" for the second column.
+func positionSafe(sql string) string {
+	if strings.Trim(strings.TrimPrefix(sql, "-"), "0123456789") == "" {
+		return "CAST(" + sql + " AS BIGINT)"
+	}
+	return sql
+}
+
+var typeNames = map[typ]string{
+	tyUnknown: "unknown", tyString: "string", tyLong: "long", tyReal: "real", tyDecimal: "decimal",
+	tyBool: "bool", tyDatetime: "datetime", tyTimespan: "timespan", tyDynamic: "dynamic", tyArray: "array",
+}
+
+// comparable checks that two values can be compared and converts them so that DuckDB can.
+// A number compared with text is compared as text: the lake types columns that Log Analytics
+// declares as string (ResponseCode, QuotaAllocated) when they hold numbers, and queries
+// written for Log Analytics compare them with strings. Text compared with a datetime is
+// read as a datetime.
+func (tr *translator) comparable(e *node, l, r value) (value, value, error) {
+	switch {
+	case l.t == tyUnknown || r.t == tyUnknown:
+		return l, r, nil
+	case l.t.numeric() && r.t.numeric(), l.t == r.t && l.t != tyArray:
+		return l, r, nil
+	case l.t == tyString && r.t.numeric():
+		return l, value{sql: "CAST(" + r.sql + " AS VARCHAR)", t: tyString, agg: r.agg}, nil
+	case l.t.numeric() && r.t == tyString:
+		return value{sql: "CAST(" + l.sql + " AS VARCHAR)", t: tyString, agg: l.agg}, r, nil
+	case l.t == tyString && r.t == tyDatetime:
+		return value{sql: "TRY_CAST(" + l.sql + " AS TIMESTAMP)", t: tyDatetime, agg: l.agg}, r, nil
+	case l.t == tyDatetime && r.t == tyString:
+		return l, value{sql: "TRY_CAST(" + r.sql + " AS TIMESTAMP)", t: tyDatetime, agg: r.agg}, nil
+	}
+	return l, r, tr.errf(e.off, "%q cannot compare a %s with a %s", e.name, typeNames[l.t], typeNames[r.t])
 }
