@@ -263,9 +263,9 @@ func TestLakeMirror(t *testing.T) {
 		"AmlComputeJobEvent/date=2026-11-24/b.parquet": "jobs b",
 		"AzureMetrics/date=2026-11-24/m.parquet":       "metrics",
 		"_amlmon/blobs/date=2026-11-24/x.parquet":      "manifest",
-		"_amlmon/lock":                                 "lock",
-		"AzureMetrics/date=2026-11-24/.tmp.parquet":    "half written",
-		"AzureMetrics/README.txt":                      "not a partition",
+		"_amlmon/lock": "lock",
+		"AzureMetrics/date=2026-11-24/.tmp.parquet": "half written",
+		"AzureMetrics/README.txt":                   "not a partition",
 	})
 	// A blob of the mirror's folder that is not a lake file is left alone.
 	if err := d.Put(ctx, "README.md", []byte("mirror of the amlmon lake"), archive.Upload{ContentType: "text/markdown"}); err != nil {
