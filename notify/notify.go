@@ -88,7 +88,7 @@ func (w Webhook) Post(ctx context.Context, m Message) error {
 	}
 	u, err := url.Parse(w.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("notify (%s): the webhook URL is not an http(s) URL", w.Format)
+		return fmt.Errorf("%s webhook: the URL is not an http(s) URL", w.Format)
 	}
 	tries, delay, maxDelay := w.Tries, w.Delay, w.MaxDelay
 	if tries <= 0 {
@@ -123,12 +123,12 @@ func (w Webhook) Post(ctx context.Context, m Message) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("notify (%s): %w (after %d tries: %v)", w.Format, ctx.Err(), try, last)
+			return fmt.Errorf("%s webhook: %w (after %d tries: %v)", w.Format, ctx.Err(), try, last)
 		case <-t.C:
 		}
 		delay *= 2
 	}
-	return fmt.Errorf("notify (%s): %w", w.Format, last)
+	return fmt.Errorf("%s webhook: %w", w.Format, last)
 }
 
 // permanentError is an answer that another try would not change (a 4xx other than 429).

@@ -220,7 +220,7 @@ func TestFailureKeepsTheURLSecret(t *testing.T) {
 				t.Errorf("%d posts, want %d", len(h.bodies), tc.posts)
 			}
 			msg := err.Error()
-			if !strings.Contains(msg, tc.want) || !strings.Contains(msg, "notify (teams)") {
+			if !strings.Contains(msg, tc.want) || !strings.Contains(msg, "teams webhook: ") {
 				t.Errorf("error %q lacks %q", msg, tc.want)
 			}
 			for _, s := range []string{"secret", "SECRET", "/services/", h.url()} {
