@@ -211,19 +211,32 @@ func TestRunPublishesAndNotifies(t *testing.T) {
 }
 
 // faultyAzurite is Azurite behind a proxy on 127.0.0.1 that answers 500 to every upload of a
-// blob whose name ends in failing: the persistent server fault a real Azurite cannot be made
-// to produce. It returns a connection string through the proxy.
-func faultyAzurite(t *testing.T, az *azuritetest.Azurite, failing string) string {
+// blob whose name ends in failing, and 503 to the first two uploads of each blob whose name
+// ends in flaky: server faults a real Azurite cannot be made to produce. It returns a
+// connection string through the proxy.
+func faultyAzurite(t *testing.T, az *azuritetest.Azurite, failing, flaky string) string {
 	t.Helper()
 	target, err := url.Parse(az.BlobEndpoint())
 	if err != nil {
 		t.Fatal(err)
 	}
 	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: target.Scheme, Host: target.Host})
+	var mu sync.Mutex
+	tries := map[string]int{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, failing) {
+		if r.Method == http.MethodPut && failing != "" && strings.HasSuffix(r.URL.Path, failing) {
 			http.Error(w, "injected fault", http.StatusInternalServerError)
 			return
+		}
+		if r.Method == http.MethodPut && flaky != "" && strings.HasSuffix(r.URL.Path, flaky) {
+			mu.Lock()
+			tries[r.URL.Path]++
+			n := tries[r.URL.Path]
+			mu.Unlock()
+			if n <= 2 {
+				http.Error(w, "injected fault", http.StatusServiceUnavailable)
+				return
+			}
 		}
 		proxy.ServeHTTP(w, r)
 	}))
@@ -239,7 +252,7 @@ func faultyAzurite(t *testing.T, az *azuritetest.Azurite, failing string) string
 func TestDeliveryFailureKeepsTheReport(t *testing.T) {
 	az := azuritetest.Start(t)
 	lake, out := t.TempDir(), t.TempDir()
-	t.Setenv("AZURE_STORAGE_CONNECTION_STRING", faultyAzurite(t, az, "/report.html"))
+	t.Setenv("AZURE_STORAGE_CONNECTION_STRING", faultyAzurite(t, az, "/report.html", ""))
 
 	hook := newWebhook(t, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500)
 	args := append([]string{"run", "--source", sampleArchive, "--lake", lake, "--out", out, "--date", sampleDay,
@@ -261,8 +274,9 @@ func TestDeliveryFailureKeepsTheReport(t *testing.T) {
 		t.Errorf("the webhook got %d posts, want 5 tries", len(hook.bodies))
 	}
 
-	// Without the fault, the next run publishes the day whole (and exits 3: alerts fired).
-	t.Setenv("AZURE_STORAGE_CONNECTION_STRING", az.ConnectionString())
+	// Without the lasting fault, the next run publishes the day whole, every upload of
+	// summary.json tried three times (and exits 3: alerts fired).
+	t.Setenv("AZURE_STORAGE_CONNECTION_STRING", faultyAzurite(t, az, "", ".json"))
 	args = append([]string{"run", "--source", sampleArchive, "--lake", lake, "--out", out, "--date", sampleDay,
 		"--publish", "reports", "--fail-on-alert"}, sampleFlags...)
 	mustRun(t, exitAlerts, args...)
@@ -271,7 +285,7 @@ func TestDeliveryFailureKeepsTheReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	blobs := published(t, dest)
-	for _, name := range []string{sampleDay + "/report.html", "latest/report.html", "index.html"} {
+	for _, name := range []string{sampleDay + "/report.html", sampleDay + "/summary.json", "latest/report.html", "latest/summary.json", "index.html"} {
 		if _, ok := blobs[name]; !ok {
 			t.Errorf("%s missing after the second run", name)
 		}
