@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,8 +161,7 @@ func (o *DeliverOptions) notify(ctx context.Context, log *slog.Logger, dir, link
 func headline(s reports.Summary) []string {
 	rate := "no job finished"
 	if s.FailureRate != nil {
-		rate = fmt.Sprintf("failure rate %.2f %%", *s.FailureRate*100)
-		rate = strings.Replace(rate, ".00 %", " %", 1)
+		rate = "failure rate " + strconv.FormatFloat(math.Round(*s.FailureRate*10000)/100, 'f', -1, 64) + " %"
 	}
 	return []string{
 		fmt.Sprintf("Jobs: %d submitted, %d succeeded, %d failed (%s)", s.JobsSubmitted, s.JobsSucceeded, s.JobsFailed, rate),

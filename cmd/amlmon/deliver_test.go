@@ -423,3 +423,25 @@ func TestCronJobDelivers(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadlineAndIncidentLines(t *testing.T) {
+	third, share := 0.3333, 0.32
+	for _, tc := range []struct {
+		rate *float64
+		want string
+	}{{nil, "(no job finished)"}, {&share, "(failure rate 32 %)"}, {&third, "(failure rate 33.33 %)"}} {
+		h := headline(reports.Summary{JobsSubmitted: 5, JobsSucceeded: 2, JobsFailed: 1, FailureRate: tc.rate, AlertsFired: 2, Blobs: 9, Rejected: 1, MissingHours: 3})
+		want := []string{"Jobs: 5 submitted, 2 succeeded, 1 failed " + tc.want, "Alerts: 2 incidents", "Data: 9 blobs, 1 rejected lines, 3 missing hours"}
+		if !slices.Equal(h, want) {
+			t.Errorf("headline = %q, want %q", h, want)
+		}
+	}
+	for in, want := range map[reports.Incident]string{
+		{Rule: "quota", Workspace: "WS1", FiredAt: "03:05", ResolvedAt: "03:20", Value: "97.5"}: "quota on WS1, fired 03:05, resolved 03:20, peak 97.5",
+		{Rule: "unusable_nodes", Workspace: "WS2", FiredAt: "23:59"}:                            "unusable_nodes on WS2, fired 23:59",
+	} {
+		if got := incidentLine(in); got != want {
+			t.Errorf("incidentLine = %q, want %q", got, want)
+		}
+	}
+}
