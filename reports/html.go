@@ -30,7 +30,7 @@ table{border-collapse:collapse;margin:8px 0;display:block;max-width:100%;overflo
 th,td{border:1px solid #d1d9e0;padding:4px 10px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}
 tr:nth-child(2n) td{background:#fafbfc}
-td{overflow-wrap:anywhere}
+td{overflow-wrap:break-word;max-width:32em}
 a{color:#0969da}
 code{background:#eff1f3;padding:.1em .3em;border-radius:4px}
 .chart{display:block;margin:8px 0}
