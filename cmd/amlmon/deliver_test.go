@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
@@ -196,10 +197,24 @@ func TestRunPublishesAndNotifies(t *testing.T) {
 		}
 	}
 
-	// The day before, from the same lake, published later: the index lists both, newest
-	// first, and latest/ stays the newest day.
-	args = []string{"report", "--lake", lake, "--out", out, "--date", "2026-11-23", "--publish", "reports/daily", "--now", sampleNow}
-	mustRun(t, exitOK, args...)
+	// The day before, from the same lake, published later through a URL with a SAS: the
+	// index lists both, newest first, and latest/ stays the newest day.
+	sas := az.SAS(t, time.Now().Add(time.Hour))
+	q, err := url.ParseQuery(sas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args = []string{"report", "--lake", lake, "--out", out, "--date", "2026-11-23", "--now", sampleNow,
+		"--publish", az.BlobEndpoint() + "/reports/daily?" + sas, "--log-level", "debug"}
+	stdout, stderr = mustRun(t, exitOK, args...)
+	for _, secret := range []string{q.Get("sig"), url.QueryEscape(q.Get("sig"))} {
+		if strings.Contains(stdout+stderr, secret) {
+			t.Errorf("the SAS signature is in the output:\n%s\n%s", stdout, stderr)
+		}
+	}
+	if !strings.Contains(stdout, "Published: "+dest.URL("2026-11-23/report.html")) {
+		t.Errorf("stdout does not name the published page:\n%s", stdout)
+	}
 	index = string(get(t, dest, "index.html"))
 	first, second := strings.Index(index, `href="2026-11-24/report.html"`), strings.Index(index, `href="2026-11-23/report.html"`)
 	if first < 0 || second < 0 || first > second {
