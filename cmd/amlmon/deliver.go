@@ -89,11 +89,11 @@ func (o *DeliverOptions) deliver(ctx context.Context, st *streams, log *slog.Log
 	link := ""
 	var errs []error
 	if o.Publish != "" {
-		url, err := o.publish(ctx, st, log, d, dir)
+		page, err := o.publish(ctx, st, log, d, dir)
 		if err != nil {
 			errs = append(errs, &deliveryError{"publish", err})
 		} else {
-			link = url
+			link = page
 			fmt.Fprintf(stdout, "Published: %s\n", link)
 		}
 	}
