@@ -148,6 +148,11 @@ func TestRunPublishesAndNotifies(t *testing.T) {
 	if len(blobs) != 2*len(local)+1 {
 		t.Errorf("published %d blobs, want the day's %d files twice and index.html", len(blobs), len(local))
 	}
+	// The sample's error text holds a script tag: the published page shows it as text.
+	page := string(get(t, dest, sampleDay+"/report.html"))
+	if strings.Contains(strings.ToLower(page), "<script") || !strings.Contains(page, "&lt;script&gt;alert(") {
+		t.Error("the published report.html does not hold the sample's <script> error text as escaped text")
+	}
 	index := string(get(t, dest, "index.html"))
 	if !strings.Contains(index, `href="`+sampleDay+`/report.html"`) || !strings.Contains(index, `href="latest/report.html"`) {
 		t.Errorf("index.html does not link the day and latest/:\n%s", index)
