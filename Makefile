@@ -12,7 +12,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 DEMO_DAY := 2026-11-24
 
-.PHONY: build test demo bench lint clean
+.PHONY: build test chromium demo bench lint clean
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/amlmon
@@ -21,9 +21,21 @@ $(AZURITE): .ci/package.json .ci/package-lock.json
 	cd .ci && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: $(AZURITE)
+# The browser test of report.html drives headless Chromium; as root on Debian (CI) it is
+# installed when missing, elsewhere the test says what to install.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	else \
+		echo "Chromium is missing: the browser test needs it (Debian: sudo apt-get install chromium)"; \
+	fi
+
+# Test artefacts (the browser test's screenshot) are kept in .ci/artifacts.
+test: $(AZURITE) chromium
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	mkdir -p .ci/artifacts
+	$(GO) test -count=1 -artifacts -outputdir $(abspath .ci/artifacts) ./...
 
 # The nightly job on the sample archive, with "now" pinned to the morning after the day.
 demo: build

@@ -425,7 +425,13 @@ func render(d *day) ([]file, error) {
 	files = append(files, file{"summary.json", append(summary, '\n')})
 	charts := charts(d)
 	files = append(files, charts...)
-	files = append(files, file{"report.md", markdown(d, charts)})
+	md := markdown(d, charts)
+	files = append(files, file{"report.md", md})
+	page, err := reportHTML("amlmon daily report: "+d.date.Format(amlmon.DateLayout), md, charts)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, file{"report.html", page})
 	return files, nil
 }
 

@@ -50,7 +50,7 @@ func TestGolden(t *testing.T) {
 	names := listFiles(t, first)
 	wantNames := []string{"alerts.csv", "completeness.csv", "data_quality.csv", "failed_jobs.csv",
 		"failure_reasons.csv", "failures_by_cluster.csv", "failures_by_hour.svg", "node_churn.csv",
-		"nodes_over_day.svg", "quota_by_cluster.svg", "quota_usage.csv", "report.md", "summary.json"}
+		"nodes_over_day.svg", "quota_by_cluster.svg", "quota_usage.csv", "report.html", "report.md", "summary.json"}
 	if !equalStrings(names, wantNames) {
 		t.Fatalf("report files = %v, want %v", names, wantNames)
 	}

@@ -34,6 +34,16 @@
 // statement that reads the lake only (DuckDB without external access, extensions or
 // configuration changes) unless --unsafe is given.
 //
+// run and report write report.html beside report.md, and deliver the day when asked:
+// --publish DEST uploads the day's folder, latest/ and index.html to a container (the $web
+// container of a static website, for one), --notify URL posts the headline, the alert
+// incidents and the link to a Slack, Teams Workflows or JSON webhook (--notify-format).
+// run and sync mirror the lake's tables to --publish-lake DEST after the sync. DEST is
+// az://<account>/<container>[/prefix], https://<account>.blob.core.windows.net/<container>
+// [/prefix][?SAS], or <container>[/prefix] on the account of AZURE_STORAGE_CONNECTION_STRING,
+// with the credentials of a source. A delivery that fails exits 1 after the report is
+// written; the next run delivers again.
+//
 // For fetch, --to is the directory unless its value is a date, which ends the range: both
 // "fetch --to ./archive --date 2026-11-24" and "fetch --to ./archive --from 2026-11-20 --to
 // 2026-11-24" work. --dir and --until are the unambiguous spellings.

@@ -95,6 +95,9 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &usage):
 		return exitUsage
+	case errors.As(err, new(*deliveryError)):
+		// A report that was not delivered stops the job, even when alerts fired too.
+		return exitFailed
 	case errors.Is(err, errBlobsFailed):
 		return exitBlobsFailed
 	case errors.Is(err, errAlertsFired):

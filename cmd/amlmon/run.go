@@ -23,6 +23,9 @@ type RunOptions struct {
 	Report ReportFlags
 	Lake   string
 	Date   time.Time
+	// Deliver and PublishLake take the report and the lake to their readers.
+	Deliver     DeliverOptions
+	PublishLake string
 }
 
 // AddFlags registers the flags of run.
@@ -31,6 +34,8 @@ func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Lake, "lake", "", "the lake directory (created if missing)")
 	o.Report.AddFlags(fs)
 	fs.Var(newDateValue(&o.Date), "date", "the report day, YYYY-MM-DD (default: yesterday, UTC)")
+	o.Deliver.AddFlags(fs)
+	addPublishLakeFlag(fs, &o.PublishLake)
 	o.Tuning.AddFlags(fs)
 	o.Common.AddFlags(fs)
 }
@@ -55,6 +60,14 @@ func (o *RunOptions) run(ctx context.Context, st *streams, report reportFunc) er
 	if err := o.Tuning.check(); err != nil {
 		return err
 	}
+	if err := o.Deliver.check(st); err != nil {
+		return err
+	}
+	if o.PublishLake != "" {
+		if err := checkDest(st, "--publish-lake", o.PublishLake); err != nil {
+			return err
+		}
+	}
 	now := o.Common.clock()
 	d, err := reportDay(o.Date, now())
 	if err != nil {
@@ -76,14 +89,19 @@ func (o *RunOptions) run(ctx context.Context, st *streams, report reportFunc) er
 	// The lock covers the report too: a second run would otherwise sync under it, or replace
 	// the same report directory at the same time (SPEC §4: never twice at once on one lake).
 	defer release()
+	var lakeErr error
+	if o.PublishLake != "" {
+		lakeErr = publishLake(ctx, st, log, o.Common.summaryOut(st), o.PublishLake, o.Lake, o.Tuning.Parallel, o.Deliver.RetryDelay)
+	}
 	err = report(ctx, o.Lake, d, o.Report, rules, now, status, o.Common.summaryOut(st), log)
+	err = o.Deliver.deliver(ctx, st, log, o.Common.summaryOut(st), o.Report.Out, d, err)
 	if err == nil || errors.Is(err, errAlertsFired) {
 		// Failed blobs outrank fired alerts: the report may be short of their rows.
 		if ferr := failedError(status); ferr != nil {
-			return ferr
+			err = ferr
 		}
 	}
-	return err
+	return errors.Join(lakeErr, err)
 }
 
 // ReportFlags are the flags that shape a report: where it goes, the rules, the exit status.
@@ -152,10 +170,11 @@ func writeReport(ctx context.Context, lake string, d time.Time, o ReportFlags, r
 
 // ReportOptions are the flags of `amlmon report`.
 type ReportOptions struct {
-	Common CommonOptions
-	Report ReportFlags
-	Lake   string
-	Date   time.Time
+	Common  CommonOptions
+	Report  ReportFlags
+	Lake    string
+	Date    time.Time
+	Deliver DeliverOptions
 }
 
 // AddFlags registers the flags of report.
@@ -163,6 +182,7 @@ func (o *ReportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Lake, "lake", "", "the lake directory")
 	o.Report.AddFlags(fs)
 	fs.Var(newDateValue(&o.Date), "date", "the report day, YYYY-MM-DD (default: yesterday, UTC)")
+	o.Deliver.AddFlags(fs)
 	o.Common.AddFlags(fs)
 }
 
@@ -172,6 +192,9 @@ func (o *ReportOptions) Run(ctx context.Context, st *streams, _ []string) error 
 		return usagef("no lake given; type --lake DIR (the folder that sync filled)")
 	}
 	if err := o.Report.check(); err != nil {
+		return err
+	}
+	if err := o.Deliver.check(st); err != nil {
 		return err
 	}
 	now := o.Common.clock()
@@ -187,5 +210,6 @@ func (o *ReportOptions) Run(ctx context.Context, st *streams, _ []string) error 
 	if err != nil {
 		return err
 	}
-	return writeReport(ctx, o.Lake, d, o.Report, rules, now, nil, o.Common.summaryOut(st), log)
+	err = writeReport(ctx, o.Lake, d, o.Report, rules, now, nil, o.Common.summaryOut(st), log)
+	return o.Deliver.deliver(ctx, st, log, o.Common.summaryOut(st), o.Report.Out, d, err)
 }

@@ -28,6 +28,8 @@ type SyncOptions struct {
 	Window  WindowOptions
 	Profile ProfileOptions
 	Lake    string
+	// PublishLake mirrors the lake's tables after the sync.
+	PublishLake string
 }
 
 // AddFlags registers the flags of sync.
@@ -35,6 +37,7 @@ func (o *SyncOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Source.AddFlags(fs)
 	fs.StringVar(&o.Lake, "lake", "", "the lake directory (created if missing)")
 	o.Window.AddFlags(fs)
+	addPublishLakeFlag(fs, &o.PublishLake)
 	o.Tuning.AddFlags(fs)
 	o.Common.AddFlags(fs)
 	o.Profile.AddFlags(fs)
@@ -47,6 +50,11 @@ func (o *SyncOptions) Run(ctx context.Context, st *streams, _ []string) error {
 	}
 	if err := o.Tuning.check(); err != nil {
 		return err
+	}
+	if o.PublishLake != "" {
+		if err := checkDest(st, "--publish-lake", o.PublishLake); err != nil {
+			return err
+		}
 	}
 	now := o.Common.clock()
 	w, err := o.Window.window(now(), "to")
@@ -69,7 +77,13 @@ func (o *SyncOptions) Run(ctx context.Context, st *streams, _ []string) error {
 	if err != nil {
 		return err
 	}
-	release()
+	// The lake stays locked while it is mirrored, so that no other sync changes it meanwhile.
+	defer release()
+	if o.PublishLake != "" {
+		if err := publishLake(ctx, st, log, o.Common.summaryOut(st), o.PublishLake, o.Lake, o.Tuning.Parallel, 0); err != nil {
+			return err
+		}
+	}
 	return failedError(status)
 }
 
