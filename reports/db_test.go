@@ -114,7 +114,7 @@ func TestViewsOverFiles(t *testing.T) {
 		}
 		s := id + " " + tg.Format(TimeLayout) + " " + date.Format(amlmon.DateLayout)
 		if e2e != nil {
-			s += " " + floatText(*e2e)
+			s += " " + floatText(*e2e, 64)
 		}
 		got = append(got, s)
 	}

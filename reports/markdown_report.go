@@ -72,7 +72,7 @@ func plural(n int64, noun string) string {
 	return strconv.FormatInt(n, 10) + " " + noun + "s"
 }
 
-func percent(f float64) string { return floatText(roundTo(f*100, 2)) + " %" }
+func percent(f float64) string { return floatText(roundTo(f*100, 2), 64) + " %" }
 
 // markdown writes report.md: the headline first, then one section per topic.
 func markdown(d *day, charts []file) []byte {
