@@ -76,11 +76,6 @@ func (a *Azure) eachContainer(ctx context.Context, w Window, fn func(string) err
 	return nil
 }
 
-// inHours reports whether hour h lies in the time bounds of w; a zero bound is open.
-func inHours(w Window, h time.Time) bool {
-	return (w.From.IsZero() || !h.Before(w.From.Truncate(time.Hour))) && (w.To.IsZero() || h.Before(w.To))
-}
-
 // listFlat lists every blob of container c under prefix, and passes on those of the window.
 // Unrecognised names pass when the window names no resources, so callers can count them.
 func (a *Azure) listFlat(ctx context.Context, c, prefix string, w Window, fn func(Blob) error) error {
@@ -100,7 +95,7 @@ func (a *Azure) listFlat(ctx context.Context, c, prefix string, w Window, fn fun
 				if len(w.Resources) > 0 {
 					continue
 				}
-			} else if !w.MatchResource(b.Path.ResourceID) || !inHours(w, b.Path.Hour) {
+			} else if !w.MatchResource(b.Path.ResourceID) || !w.matchHour(b.Path.Hour) {
 				continue
 			}
 			if err := fn(b); err != nil {
