@@ -25,7 +25,7 @@ func (a *Azure) List(ctx context.Context, w Window, fn func(Blob) error) error {
 }
 
 // walkRoot descends, in name order, into every top-level folder of container c that is
-// resourceId=/ however it is cased: blob prefixes are case-sensitive, but SPEC §1.1 reads the
+// resourceId=/ however it is cased: blob prefixes are case-sensitive, but docs/lake.md ("Layout") reads the
 // resource part case-insensitively, and a Dir listing or a flat one finds "resourceid=/" too.
 func (a *Azure) walkRoot(ctx context.Context, c string, w Window, fn func(Blob) error) error {
 	a.log.DebugContext(ctx, "descend", "container", c, "prefix", "")

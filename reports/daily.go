@@ -184,7 +184,7 @@ func runSQL(ctx context.Context, conn querier, name, text string, args ...any) (
 	return res, nil
 }
 
-// contractCSV is one CSV of SPEC §3: its columns are a contract that other tools parse.
+// contractCSV is one CSV of docs/reports.md: its columns are a contract that other tools parse.
 type contractCSV struct {
 	name   string // the query, and the file without .csv
 	header string
@@ -217,7 +217,7 @@ type day struct {
 	summary      Summary
 }
 
-// Write writes every file of the day's report: the CSVs of SPEC §3, summary.json, report.md
+// Write writes every file of the day's report: the CSVs of docs/reports.md, summary.json, report.md
 // and its SVG charts. The files are written into a fresh folder beside <Out>/<Date> that then
 // takes its place, so a reader never sees a half-written report.
 func (d Daily) Write(ctx context.Context, db *DB) (_ Summary, err error) {

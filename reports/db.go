@@ -291,8 +291,8 @@ func hasFiles(pattern string) (bool, error) {
 }
 
 // createParquetView reads the files of a table that globs match. union_by_name lets files written before a
-// column existed be read with it as NULL; a SPEC column missing from every file is NULL too,
-// so queries written against the SPEC schema never fail on an older lake.
+// column existed be read with it as NULL; a documented column missing from every file is NULL too,
+// so queries written against the schema of docs/lake.md never fail on an older lake.
 func (db *DB) createParquetView(ctx context.Context, t amlmon.Table, globs []string) error {
 	lits := make([]string, len(globs))
 	for i, g := range globs {

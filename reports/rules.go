@@ -23,7 +23,7 @@ func operators() []string {
 // DefaultWindow is the alert window when a rule names none.
 const DefaultWindow = time.Hour
 
-// DefaultRules returns the alert rules Microsoft recommends for Azure Machine Learning (SPEC §3).
+// DefaultRules returns the alert rules Microsoft recommends for Azure Machine Learning (docs/rules.md).
 func DefaultRules() []Rule {
 	return []Rule{
 		{Name: "model_deploy_failed", Metric: "Model Deploy Failed", Aggregation: "Total", Operator: "GreaterThan", Threshold: 0, Window: DefaultWindow},

@@ -1,5 +1,5 @@
 // Package gen generates realistic archives of Azure Machine Learning diagnostic logs and platform
-// metrics, as Azure Monitor diagnostic settings write them to a storage account (SPEC §1), for
+// metrics, as Azure Monitor diagnostic settings write them to a storage account (docs/lake.md), for
 // tests, the demo and the benchmark. The output depends only on the Options: the same seed gives
 // the same bytes, and each hour of a resource is computed on its own, so memory holds one hour.
 //
@@ -50,7 +50,7 @@
 //
 // # Quirks
 //
-// With Options.Quirks, the archive has every irregularity of SPEC §1.3, each several times a
+// With Options.Quirks, the archive has every irregularity of docs/lake.md ("Records"), each several times a
 // day. Blob-level quirks follow the hour of day (hod), the day and the resource's index, so that
 // every day has each of them:
 //

@@ -25,7 +25,7 @@ type FetchOptions struct {
 	Progress string
 }
 
-// AddFlags registers the flags of fetch. SPEC §4 writes both "--to DIR" and "--to D", so --to
+// AddFlags registers the flags of fetch. docs/command.md writes both "--to DIR" and "--to D", so --to
 // takes either and tells them apart by whether the value is a date; --dir and --until are the
 // unambiguous spellings.
 func (o *FetchOptions) AddFlags(fs *pflag.FlagSet) {

@@ -73,7 +73,7 @@ func (o *RunOptions) run(ctx context.Context, st *streams, report reportFunc) er
 		return err
 	}
 	// The lock covers the report too: a second run would otherwise sync under it, or replace
-	// the same report directory at the same time (SPEC §4: never twice at once on one lake).
+	// the same report directory at the same time (docs/command.md: never twice at once on one lake).
 	defer release()
 	return report(ctx, o.Lake, d, o.Report, rules, now, status, o.Common.summaryOut(st), log)
 }
