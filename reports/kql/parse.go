@@ -131,7 +131,7 @@ func parse(q string) (*query, error) {
 		return nil, p.errf(t, "expected a table name, found %s", t)
 	}
 	qu := &query{table: t}
-	for !p.isOp("|") {
+	if !p.isOp("|") {
 		if t := p.peek(); t.kind != tEOF {
 			return nil, p.errf(t, "expected \"|\" or the end of the query, found %s", t)
 		}
