@@ -49,7 +49,7 @@ bench: build
 # The conversion and the report under the race detector: the packages that run goroutines
 # side by side (converting groups, committing, running the day's queries).
 race: $(AZURITE)
-	$(GO) test -race -count=1 ./transform ./reports
+	$(GO) test -race -count=1 -timeout 30m ./transform ./reports
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

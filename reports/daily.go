@@ -83,6 +83,16 @@ func (r result) get(i int, name string) any {
 	return nil
 }
 
+// need panics with missingColumn unless the query returned every one of cols, so that a
+// table of no rows checks its columns as well.
+func (r result) need(cols ...string) {
+	for _, c := range cols {
+		if r.col(c) < 0 {
+			panic(missingColumn{query: r.name, column: c})
+		}
+	}
+}
+
 // recoverMissingColumn turns a missingColumn panic into *err; any other panic goes on.
 func recoverMissingColumn(err *error) {
 	if p := recover(); p != nil {

@@ -22,6 +22,7 @@ func (m *mdDoc) p(format string, args ...any) {
 
 // table writes the first topRows rows of res, columns cols, and a link to the full CSV.
 func (m *mdDoc) table(res result, cols []string, csvName string) {
+	res.need(cols...)
 	if len(res.rows) == 0 {
 		m.p("None.")
 		return

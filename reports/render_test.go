@@ -97,6 +97,7 @@ func TestMissingColumnIsAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var m missingColumn
 	read := func(col string) (err error) {
 		defer recoverMissingColumn(&err)
 		_ = res.text(0, col)
@@ -106,8 +107,27 @@ func TestMissingColumnIsAnError(t *testing.T) {
 	if err := read("present"); err != nil {
 		t.Errorf("reading a returned column: %v", err)
 	}
+	// A table of no rows still checks its columns.
+	empty, err := runSQL(context.Background(), db, "none", "SELECT 1 AS present WHERE false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := func(cols ...string) (err error) {
+		defer recoverMissingColumn(&err)
+		var m mdDoc
+		m.table(empty, cols, "none.csv")
+		return nil
+	}
+	if err := table("present"); err != nil {
+		t.Errorf("a table of returned columns: %v", err)
+	}
+	if err := table("present", "absent"); !errors.As(err, &m) || m.column != "absent" {
+		t.Errorf("a table of a column the query lacks: %v, want a missingColumn error", err)
+	}
+	if err := read("present"); err != nil {
+		t.Errorf("reading a returned column: %v", err)
+	}
 	err = read("absent")
-	var m missingColumn
 	if !errors.As(err, &m) || m.query != "one" || m.column != "absent" {
 		t.Errorf("reading a column the query lacks: %v, want a missingColumn error naming query one and column absent", err)
 	}
