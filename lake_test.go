@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// TestTablesFollowTheSpec checks the shape SPEC §2 gives every table: the common columns
+// TestTablesFollowTheSpec checks the shape docs/lake.md gives every table: the common columns
 // first and the source columns last for log tables, each column once, and the typed columns
 // with their types.
 func TestTablesFollowTheSpec(t *testing.T) {

@@ -18,7 +18,7 @@ var (
 	// ErrNotFound: the blob does not exist (any more). A blob deleted between List and Open
 	// yields it; callers skip such a blob with a warning.
 	ErrNotFound = errors.New("blob not found")
-	// ErrUnrecognised: a blob name that is not an archive path (SPEC §1.1).
+	// ErrUnrecognised: a blob name that is not an archive path (docs/lake.md, "Layout").
 	ErrUnrecognised = errors.New("not an archive blob name")
 	// ErrUnsafeName: a blob name that cannot become a local path safely.
 	ErrUnsafeName = errors.New("unsafe blob name")
@@ -72,7 +72,7 @@ type Blob struct {
 	Err error
 }
 
-// Path is a parsed archive blob name (SPEC §1.1).
+// Path is a parsed archive blob name (docs/lake.md, "Layout").
 type Path struct {
 	Container string
 	// Category is the log category as the container spells it, lower-case

@@ -126,15 +126,8 @@ func NewAzure(source string, opts AzureOptions) (*Azure, error) {
 	}
 	cs := parseConnectionString(opts.ConnectionString)
 	a.secrets = appendSecrets(nil, opts.Key, strings.TrimPrefix(opts.SAS, "?"), cs["accountkey"], cs["sharedaccesssignature"])
-	if source == "" {
-		switch {
-		case opts.ConnectionString != "":
-			source = opts.ConnectionString
-		case opts.Account != "":
-			source = "az://" + opts.Account
-		default:
-			return nil, errors.New("azure source: no account given: set a storage URL, az://<account> or a connection string")
-		}
+	if source = ResolveSource(source, opts); source == "" {
+		return nil, errors.New("azure source: no account given: set a storage URL, az://<account> or a connection string")
 	}
 
 	// Backoff is exponential with jitter from a small base, and a Retry-After (or

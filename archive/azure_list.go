@@ -36,7 +36,7 @@ func (a *Azure) List(ctx context.Context, w Window, fn func(Blob) error) error {
 }
 
 // walkRoot descends, in name order, into every top-level folder of container c that is
-// resourceId=/ however it is cased: blob prefixes are case-sensitive, but SPEC §1.1 reads the
+// resourceId=/ however it is cased: blob prefixes are case-sensitive, but docs/lake.md ("Layout") reads the
 // resource part case-insensitively, and a Dir listing or a flat one finds "resourceid=/" too.
 func (a *Azure) walkRoot(ctx context.Context, c string, w Window, fn func(Blob) error) error {
 	a.log.DebugContext(ctx, "descend", "container", c, "prefix", "")
@@ -87,11 +87,6 @@ func (a *Azure) containers(ctx context.Context, w Window) ([]string, error) {
 	return names, nil
 }
 
-// inHours reports whether hour h lies in the time bounds of w; a zero bound is open.
-func inHours(w Window, h time.Time) bool {
-	return (w.From.IsZero() || !h.Before(w.From.Truncate(time.Hour))) && (w.To.IsZero() || h.Before(w.To))
-}
-
 // listFlat lists every blob of container c under prefix, and passes on those of the window.
 // Unrecognised names pass when the window names no resources, so callers can count them.
 func (a *Azure) listFlat(ctx context.Context, c, prefix string, w Window, fn func(Blob) error) error {
@@ -111,7 +106,7 @@ func (a *Azure) listFlat(ctx context.Context, c, prefix string, w Window, fn fun
 				if len(w.Resources) > 0 {
 					continue
 				}
-			} else if !w.MatchResource(b.Path.ResourceID) || !inHours(w, b.Path.Hour) {
+			} else if !w.MatchResource(b.Path.ResourceID) || !w.matchHour(b.Path.Hour) {
 				continue
 			}
 			if err := fn(b); err != nil {

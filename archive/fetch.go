@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // FetchStateDir is the folder under a fetch directory that records what each downloaded file
@@ -81,8 +83,8 @@ func Fetch(ctx context.Context, src Source, w Window, dir string, opts FetchOpti
 		return FetchStats{}, fmt.Errorf("fetch: create %s: %w", dir, err)
 	}
 	f := &fetcher{src: src, dir: dir, state: filepath.Join(dir, FetchStateDir), onBlob: opts.OnBlob, onRefused: opts.OnRefused}
-	g, gctx := newGroup(ctx, parallel)
-	defer g.cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallel)
 	listErr := src.List(gctx, w, func(b Blob) error {
 		if err := gctx.Err(); err != nil {
 			return err
@@ -246,44 +248,4 @@ func upToDate(b Blob, local, record string) bool {
 	}
 	info, err := os.Stat(local)
 	return err == nil && info.Mode().IsRegular() && info.Size() == rec.LocalSize
-}
-
-// group runs functions on at most limit goroutines and cancels its context at the first
-// error, as errgroup does with SetLimit. (golang.org/x/sync v0.25.0 declares go 1.26.0, newer
-// than this module's go line, so importing it would need a go.mod change.)
-type group struct {
-	cancel context.CancelFunc
-	slots  chan struct{}
-	wg     sync.WaitGroup
-	once   sync.Once
-	err    error
-}
-
-func newGroup(ctx context.Context, limit int) (*group, context.Context) {
-	ctx, cancel := context.WithCancel(ctx)
-	return &group{cancel: cancel, slots: make(chan struct{}, limit)}, ctx
-}
-
-// Go runs fn once a slot is free; it blocks until then.
-func (g *group) Go(fn func() error) {
-	g.slots <- struct{}{}
-	g.wg.Add(1)
-	go func() {
-		defer func() {
-			<-g.slots
-			g.wg.Done()
-		}()
-		if err := fn(); err != nil {
-			g.once.Do(func() {
-				g.err = err
-				g.cancel()
-			})
-		}
-	}()
-}
-
-// Wait waits for every function and returns the first error.
-func (g *group) Wait() error {
-	g.wg.Wait()
-	return g.err
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Container name prefixes of the archive (SPEC §1.1). Containers are matched case-insensitively
+// Container name prefixes of the archive (docs/lake.md, "Layout"). Containers are matched case-insensitively
 // because a local copy may have passed through a case-preserving tool.
 const (
 	LogsPrefix    = "insights-logs-"
@@ -36,7 +36,7 @@ func containerCategory(container string) (category string, metrics, ok bool) {
 	return "", false, false
 }
 
-// ParseName parses the name of an archive blob inside its container (SPEC §1.1):
+// ParseName parses the name of an archive blob inside its container (docs/lake.md, "Layout"):
 //
 //	resourceId=/SUBSCRIPTIONS/<SUB>/RESOURCEGROUPS/<RG>/PROVIDERS/<PROVIDER>/<TYPE>/<NAME>[/<TYPE>/<NAME>...]/y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json[.gz]
 //

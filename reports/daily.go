@@ -44,8 +44,10 @@ func query(name string) (string, error) {
 
 // result is a query's answer, values as the driver scans them into any.
 type result struct {
-	cols []string
-	rows [][]any
+	name  string   // the query, for errors
+	cols  []string // column names
+	kinds []string // column DuckDB types, as valueText takes them
+	rows  [][]any
 }
 
 func (r result) col(name string) int {
@@ -57,17 +59,62 @@ func (r result) col(name string) int {
 	return -1
 }
 
-// get returns the named column of row i, nil when the column is absent.
+// missingColumn is what get panics with when the report reads a column that its query did not
+// return: a mistake in the code, not in the data, which Daily.Write turns into its error
+// rather than an empty cell.
+type missingColumn struct {
+	query, column string
+}
+
+func (m missingColumn) Error() string {
+	return fmt.Sprintf("query %s returned no column %s", m.query, m.column)
+}
+
+// get returns the named column of row i, nil when there is no row i. A column the query did
+// not return panics with missingColumn.
 func (r result) get(i int, name string) any {
-	if c := r.col(name); c >= 0 && i < len(r.rows) && c < len(r.rows[i]) {
+	c := r.col(name)
+	if c < 0 {
+		panic(missingColumn{query: r.name, column: name})
+	}
+	if i < len(r.rows) && c < len(r.rows[i]) {
 		return r.rows[i][c]
 	}
 	return nil
 }
 
+// need panics with missingColumn unless the query returned every one of cols, so that a
+// table of no rows checks its columns as well.
+func (r result) need(cols ...string) {
+	for _, c := range cols {
+		if r.col(c) < 0 {
+			panic(missingColumn{query: r.name, column: c})
+		}
+	}
+}
+
+// recoverMissingColumn turns a missingColumn panic into *err; any other panic goes on.
+func recoverMissingColumn(err *error) {
+	if p := recover(); p != nil {
+		m, ok := p.(missingColumn)
+		if !ok {
+			panic(p)
+		}
+		*err = fmt.Errorf("write report: %w", m)
+	}
+}
+
 // text is the value as the CSVs write it; runSQL has checked that every value has one.
 func (r result) text(i int, name string) string {
-	s, _ := cellText(r.get(i, name))
+	c := r.col(name)
+	if c < 0 {
+		panic(missingColumn{query: r.name, column: name})
+	}
+	kind := ""
+	if c < len(r.kinds) {
+		kind = r.kinds[c]
+	}
+	s, _ := valueText(r.get(i, name), kind)
 	return s
 }
 
@@ -114,11 +161,16 @@ func runSQL(ctx context.Context, conn querier, name, text string, args ...any) (
 		return result{}, fmt.Errorf("query %s: %w", name, err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
+	types, err := rows.ColumnTypes()
 	if err != nil {
 		return result{}, fmt.Errorf("query %s: %w", name, err)
 	}
-	res := result{cols: cols}
+	res := result{name: name, cols: make([]string, len(types)), kinds: make([]string, len(types))}
+	for i, t := range types {
+		res.cols[i] = t.Name()
+		res.kinds[i] = strings.ToUpper(t.DatabaseTypeName())
+	}
+	cols := res.cols
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -130,7 +182,7 @@ func runSQL(ctx context.Context, conn querier, name, text string, args ...any) (
 		}
 		// A value the report cannot write fails the report here, not as a blank field later.
 		for i, v := range vals {
-			if _, err := cellText(v); err != nil {
+			if _, err := valueText(v, res.kinds[i]); err != nil {
 				return result{}, fmt.Errorf("query %s: column %s: %w", name, cols[i], err)
 			}
 		}
@@ -142,7 +194,7 @@ func runSQL(ctx context.Context, conn querier, name, text string, args ...any) (
 	return res, nil
 }
 
-// contractCSV is one CSV of SPEC §3: its columns are a contract that other tools parse.
+// contractCSV is one CSV of docs/reports.md: its columns are a contract that other tools parse.
 type contractCSV struct {
 	name   string // the query, and the file without .csv
 	header string
@@ -177,10 +229,11 @@ type day struct {
 	summary      Summary
 }
 
-// Write writes every file of the day's report: the CSVs of SPEC §3, summary.json, report.md
+// Write writes every file of the day's report: the CSVs of docs/reports.md, summary.json, report.md
 // and its SVG charts. The files are written into a fresh folder beside <Out>/<Date> that then
 // takes its place, so a reader never sees a half-written report.
-func (d Daily) Write(ctx context.Context, db *DB) (Summary, error) {
+func (d Daily) Write(ctx context.Context, db *DB) (_ Summary, err error) {
+	defer recoverMissingColumn(&err)
 	if d.Out == "" {
 		return Summary{}, errors.New("write report: no output folder")
 	}
@@ -324,15 +377,16 @@ func evaluate(ctx context.Context, conn querier, arg sql.NamedArg, rules []Rule)
 	if err := g.Wait(); err != nil {
 		return result{}, err
 	}
-	var all result
+	all := result{name: "alerts"}
 	for _, res := range found {
-		all.cols = res.cols
+		all.cols, all.kinds = res.cols, res.kinds
 		all.rows = append(all.rows, res.rows...)
 	}
 	if all.cols == nil {
 		for _, c := range contractCSVs() {
 			if c.name == "alerts" {
 				all.cols = strings.Split(c.header, ",")
+				all.kinds = make([]string, len(all.cols))
 			}
 		}
 	}
@@ -395,7 +449,7 @@ func render(d *day) ([]file, error) {
 	var files []file
 	for _, c := range contractCSVs() {
 		var buf bytes.Buffer
-		enc := newReportCSV(&buf)
+		enc := newCSVEncoder(&buf)
 		res := d.csv[c.name]
 		if err := enc.Encode(strings.Split(c.header, ",")); err != nil {
 			return nil, fmt.Errorf("encode %s.csv: %w", c.name, err)
@@ -403,7 +457,7 @@ func render(d *day) ([]file, error) {
 		for _, row := range res.rows {
 			fields := make([]string, len(row))
 			for i, v := range row {
-				f, err := cellText(v)
+				f, err := valueText(v, res.kinds[i])
 				if err != nil {
 					return nil, fmt.Errorf("encode %s.csv: column %s: %w", c.name, res.cols[i], err)
 				}

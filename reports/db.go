@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/amlmon/amlmon"
+	"github.com/amlmon/amlmon/internal/sqltext"
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 )
 
@@ -59,17 +60,36 @@ func Days(from, to time.Time) Option {
 // the alert windows of D's first evaluations begin. (Records that land late in a
 // later hour's blob are still dated by their own time, so they sit in D's partitions.)
 func ReportDays(d time.Time) Option {
-	d = d.UTC()
-	day := func(n int) string { return d.AddDate(0, 0, n).Format(amlmon.DateLayout) }
+	from, to, wider := reportScope(d)
 	return func(c *openConfig) {
 		c.scoped = true
-		c.from, c.to = day(0), day(0)
-		c.wider = map[string][2]string{
-			"amlcomputejobevent":         {day(-6), day(0)},
-			"amlcomputeclusternodeevent": {day(0), day(2)},
-			strings.ToLower(BlobsView):   {day(-7), day(0)},
-			"azuremetrics":               {day(-1), day(0)}, // alert windows reach back up to 24 h
-		}
+		c.from, c.to = from, to
+		c.wider = wider
+	}
+}
+
+// ReportSpan is the first and the last day (UTC midnights) that ReportDays(d) reads of any
+// view: what a job that fills the lake for the report of d must cover.
+func ReportSpan(d time.Time) (first, last time.Time) {
+	from, to, wider := reportScope(d)
+	for _, span := range wider {
+		from, to = min(from, span[0]), max(to, span[1])
+	}
+	first, _ = time.Parse(amlmon.DateLayout, from)
+	last, _ = time.Parse(amlmon.DateLayout, to)
+	return first, last
+}
+
+// reportScope is the one home of the days the report of d reads: the days of every view, and
+// the views that read other days, by lower-case name, each as DateLayout dates, inclusive.
+func reportScope(d time.Time) (from, to string, wider map[string][2]string) {
+	d = d.UTC()
+	day := func(n int) string { return d.AddDate(0, 0, n).Format(amlmon.DateLayout) }
+	return day(0), day(0), map[string][2]string{
+		"amlcomputejobevent":         {day(-6), day(0)},
+		"amlcomputeclusternodeevent": {day(0), day(2)},
+		strings.ToLower(BlobsView):   {day(-7), day(0)},
+		"azuremetrics":               {day(-1), day(0)}, // alert windows reach back up to 24 h
 	}
 }
 
@@ -172,7 +192,7 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 			// A category with date folders but no files to read here (outside the scope, or
 			// all removed) keeps its empty view: querying it gives no rows, not an error, and
 			// the views of a scoped lake are the views of the whole lake.
-			if isFixed(t.Name) || tf.dated {
+			if _, fixed := amlmon.TableNamed(t.Name); fixed || tf.dated {
 				if err := db.createEmptyView(ctx, t.Name, t.Columns, true); err != nil {
 					return err
 				}
@@ -250,11 +270,6 @@ func partitionGlobs(dir, name string, cfg openConfig) (globs []string, dated boo
 	return globs, dated, nil
 }
 
-func isFixed(name string) bool {
-	_, ok := amlmon.TableNamed(name)
-	return ok
-}
-
 func hasFiles(pattern string) (bool, error) {
 	m, err := filepath.Glob(pattern)
 	if err != nil {
@@ -264,8 +279,8 @@ func hasFiles(pattern string) (bool, error) {
 }
 
 // createParquetView reads the files of a table that globs match. union_by_name lets files written before a
-// column existed be read with it as NULL; a SPEC column missing from every file is NULL too,
-// so queries written against the SPEC schema never fail on an older lake.
+// column existed be read with it as NULL; a documented column missing from every file is NULL too,
+// so queries written against the schema of docs/lake.md never fail on an older lake.
 func (db *DB) createParquetView(ctx context.Context, t amlmon.Table, globs []string) error {
 	lits := make([]string, len(globs))
 	for i, g := range globs {
@@ -370,13 +385,9 @@ func (db *DB) createJSONView(ctx context.Context, name string, globs []string, c
 	return nil
 }
 
-// ident quotes an SQL identifier.
-func ident(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
+// ident quotes an SQL identifier (sqltext.Ident).
+func ident(name string) string { return sqltext.Ident(name) }
 
-// sqlString quotes an SQL string literal; only paths of the lake are written this way, every
-// value is a bound parameter.
-func sqlString(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
+// sqlString quotes an SQL string literal (sqltext.String); only paths of the lake are written
+// this way, every value is a bound parameter.
+func sqlString(s string) string { return sqltext.String(s) }

@@ -43,7 +43,7 @@ func TestEmptyViewsHaveTheSchema(t *testing.T) {
 	for _, tbl := range amlmon.Tables() {
 		cols := columnsOf(t, db, tbl.Name)
 		if len(cols) != len(tbl.Columns)+1 || cols["date"] != "DATE" {
-			t.Errorf("%s has columns %v, want the SPEC ones and date", tbl.Name, cols)
+			t.Errorf("%s has columns %v, want those of docs/lake.md and date", tbl.Name, cols)
 		}
 		for _, c := range tbl.Columns {
 			if want := c.Type.SQL(); !strings.HasPrefix(cols[c.Name], want) {
@@ -115,7 +115,7 @@ func TestViewsOverFiles(t *testing.T) {
 		}
 		s := id + " " + tg.Format(TimeLayout) + " " + date.Format(amlmon.DateLayout)
 		if e2e != nil {
-			s += " " + floatText(*e2e)
+			s += " " + floatText(*e2e, 64)
 		}
 		got = append(got, s)
 	}

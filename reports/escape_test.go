@@ -16,13 +16,15 @@ import (
 
 func TestCSVEncoder(t *testing.T) {
 	var buf bytes.Buffer
-	enc := newReportCSV(&buf)
+	enc := newCSVEncoder(&buf)
 	enc.Encode([]string{"plain", "", "a,b", `say "hi"`, "two\r\nlines", " lead", "trail ", "naïve ✓"})
 	enc.Encode([]string{"x"})
 	if err := enc.Close(); err != nil {
 		t.Fatal(err)
 	}
-	want := "plain,,\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\",\" lead\",\"trail \",naïve ✓\nx\n"
+	// RFC 4180 by encoding/csv: a leading space is quoted (readers that trim would lose it), a
+	// trailing one is data like any other character.
+	want := "plain,,\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\",\" lead\",trail ,naïve ✓\nx\n"
 	if buf.String() != want {
 		t.Errorf("got %q\nwant %q", buf.String(), want)
 	}
@@ -33,14 +35,14 @@ type failingWriter struct{}
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestCSVEncoderReportsWriteError(t *testing.T) {
-	enc := newReportCSV(failingWriter{})
+	enc := newCSVEncoder(failingWriter{})
 	enc.Encode([]string{"a"})
 	if err := enc.Close(); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("Close() = %v, want the writer's error", err)
 	}
 }
 
-func TestCellText(t *testing.T) {
+func TestValueText(t *testing.T) {
 	for _, tc := range []struct {
 		in   any
 		want string
@@ -53,6 +55,10 @@ func TestCellText(t *testing.T) {
 		{88.3333, "88.3333"},
 		{math.Copysign(0, -1), "0"},
 		{math.NaN(), ""},
+		{math.Inf(-1), ""},
+		{float32(0.1), "0.1"},
+		{[]byte{0xaa, 0xbb}, `\xaabb`},
+		{true, "true"},
 		{big.NewInt(12345678901), "12345678901"},
 		{time.Date(2026, 11, 20, 1, 17, 10, 182018000, time.UTC), "2026-11-20T01:17:10.182018Z"},
 		{time.Date(2026, 11, 20, 2, 0, 0, 0, time.FixedZone("x", 3600)), "2026-11-20T01:00:00.000000Z"},
@@ -63,13 +69,13 @@ func TestCellText(t *testing.T) {
 		{duckdb.Interval{Days: 1, Micros: 3_600_000_000}, "1.01:00:00"},
 		{uint16(9), "9"},
 	} {
-		got, err := cellText(tc.in)
+		got, err := valueText(tc.in, "")
 		if err != nil || got != tc.want {
-			t.Errorf("cellText(%#v) = %q, %v; want %q", tc.in, got, err, tc.want)
+			t.Errorf("valueText(%#v) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
-	if got, err := cellText(struct{ X int }{1}); err == nil {
-		t.Errorf("cellText of an unknown type = %q, want an error", got)
+	if got, err := valueText(struct{ X int }{1}, ""); err == nil {
+		t.Errorf("valueText of an unknown type = %q, want an error", got)
 	}
 }
 

@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"database/sql"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -39,7 +38,7 @@ func WriteRows(w io.Writer, format string, rows *sql.Rows) (int, error) {
 	case "table":
 		enc = newTableEncoder(w)
 	case "csv":
-		enc = &csvEncoder{w: csv.NewWriter(w)}
+		enc = &queryCSV{enc: newCSVEncoder(w)}
 	case "json":
 		enc = &jsonEncoder{w: w}
 	case "markdown":
@@ -97,64 +96,116 @@ type rowEncoder interface {
 	close() error
 }
 
-// text renders a cell as one string; ok is false for NULL.
-func (c cell) text() (s string, ok bool) {
-	switch v := c.v.(type) {
+// text renders a cell with valueText.
+func (c cell) text() (string, error) { return valueText(c.v, c.kind) }
+
+// valueText is the one renderer of a value scanned from DuckDB into text, used by every file
+// of the report and by every format of `amlmon query` (docs/reports.md, "CSV files"): NULL is
+// empty, times are RFC 3339 UTC with six fraction digits, numbers are plain decimals (never an
+// exponent), a DECIMAL keeps the digits of its scale ("12.50"), and a float with no decimal
+// form (NaN, infinity) is empty. kind is the column's DuckDB type name, "" when not known. A
+// type it does not know is an error: a blank would pass for NULL.
+func valueText(v any, kind string) (string, error) {
+	switch x := v.(type) {
 	case nil:
-		return "", false
+		return "", nil
 	case string:
-		if c.kind == "UUID" && len(v) == 16 {
-			return formatUUID([]byte(v)), true
+		if kind == "UUID" && len(x) == 16 {
+			return formatUUID([]byte(x)), nil
 		}
-		return v, true
+		return x, nil
 	case []byte:
-		if c.kind == "UUID" && len(v) == 16 {
-			return formatUUID(v), true
+		if kind == "UUID" && len(x) == 16 {
+			return formatUUID(x), nil
 		}
-		return `\x` + hex.EncodeToString(v), true
-	case time.Time:
-		switch c.kind {
-		case "DATE":
-			return v.Format("2006-01-02"), true
-		case "TIME", "TIMETZ", "TIME WITH TIME ZONE":
-			return v.Format("15:04:05.000000"), true
-		}
-		return v.UTC().Format(TimeLayout), true
-	case float64:
-		return formatFloat(v, 64), true
-	case float32:
-		return formatFloat(float64(v), 32), true
-	case bool:
-		return strconv.FormatBool(v), true
+		return `\x` + hex.EncodeToString(x), nil
 	case int64:
-		return strconv.FormatInt(v, 10), true
+		return strconv.FormatInt(x, 10), nil
+	case int32:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int16:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int8:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int:
+		return strconv.Itoa(x), nil
+	case uint64:
+		return strconv.FormatUint(x, 10), nil
+	case uint32:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint16:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint8:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case float64:
+		return floatText(x, 64), nil
+	case float32:
+		return floatText(float64(x), 32), nil
 	case *big.Int:
-		return v.String(), true
-	case duckdb.Decimal:
-		return v.String(), true
-	case duckdb.Interval:
-		return formatInterval(v), true
-	case duckdb.UUID:
-		return v.String(), true
-	case []any, map[string]any, duckdb.OrderedMap, duckdb.Map, duckdb.Union:
-		b, err := json.Marshal(jsonValue(c.v, ""))
-		if err != nil {
-			return fmt.Sprint(c.v), true
+		if x == nil {
+			return "", nil
 		}
-		return string(b), true
+		return x.String(), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case time.Time:
+		switch kind {
+		case "DATE":
+			return x.Format("2006-01-02"), nil
+		case "TIME", "TIMETZ", "TIME WITH TIME ZONE":
+			return x.Format("15:04:05.000000"), nil
+		}
+		return x.UTC().Format(TimeLayout), nil
+	case duckdb.Decimal:
+		if x.Value == nil {
+			return "", nil
+		}
+		return decimalText(x), nil
+	case duckdb.Interval:
+		return formatInterval(x), nil
+	case duckdb.UUID:
+		return x.String(), nil
+	case []any, map[string]any, duckdb.OrderedMap, duckdb.Map, duckdb.Union:
+		j, err := jsonValue(v, "")
+		if err != nil {
+			return "", err
+		}
+		b, err := json.Marshal(j)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
 	}
-	return fmt.Sprint(c.v), true
+	return "", fmt.Errorf("no text for a value of type %T", v)
 }
 
-// formatFloat writes plain decimals, never an exponent, as SPEC §3 asks of CSV.
-func formatFloat(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
+// decimalText writes a DECIMAL with all the digits of its scale ("12.50"), as DuckDB prints it.
+func decimalText(d duckdb.Decimal) string {
+	digits := new(big.Int).Abs(d.Value).String()
+	sign := ""
+	if d.Value.Sign() < 0 {
+		sign = "-"
+	}
+	scale := int(d.Scale)
+	if scale == 0 {
+		return sign + digits
+	}
+	if len(digits) <= scale {
+		digits = strings.Repeat("0", scale-len(digits)+1) + digits
+	}
+	return sign + digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+}
+
+// floatText writes a float of the given bits without an exponent. NaN and the infinities have
+// no decimal form and are written empty, as NULL is; -0 is written 0.
+func floatText(f float64, bits int) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return ""
+	}
+	if f == 0 {
+		f = 0
 	}
 	return strconv.FormatFloat(f, 'f', -1, bits)
 }
@@ -200,65 +251,69 @@ func formatInterval(iv duckdb.Interval) string {
 	return b.String()
 }
 
-// jsonValue converts a scanned value into what encoding/json writes as SPEC §3 wants it:
-// times as RFC 3339 µs strings, exact numbers as numbers, nested values recursively.
-func jsonValue(v any, kind string) any {
+// jsonValue converts a scanned value into what encoding/json writes (docs/reports.md): exact
+// numbers as numbers, nested values recursively, everything else as valueText writes it. NaN
+// and the infinities, which JSON cannot hold, are null, as their text is empty.
+func jsonValue(v any, kind string) (any, error) {
 	switch x := v.(type) {
-	case nil, bool, string, int8, int16, int32, int64, uint8, uint16, uint32, uint64, int, uint:
-		if s, ok := x.(string); ok && kind == "UUID" && len(s) == 16 {
-			return formatUUID([]byte(s))
-		}
-		return x
+	case nil, bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, int, uint:
+		return x, nil
 	case float32, float64:
-		f := toFloat(x)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			// JSON has no NaN or infinity; a string keeps the value visible.
-			return formatFloat(f, 64)
+		s, err := valueText(x, kind)
+		if err != nil || s == "" {
+			return nil, err
 		}
-		return json.Number(formatFloat(f, bitsOf(x)))
-	case *big.Int:
-		return json.Number(x.String())
-	case duckdb.Decimal:
-		return json.Number(x.String())
+		return json.Number(s), nil
+	case *big.Int, duckdb.Decimal:
+		s, err := valueText(x, kind)
+		if err != nil || s == "" {
+			return nil, err
+		}
+		return json.Number(s), nil
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = jsonValue(e, "")
+			j, err := jsonValue(e, "")
+			if err != nil {
+				return nil, err
+			}
+			out[i] = j
 		}
-		return out
+		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = jsonValue(e, "")
+			j, err := jsonValue(e, "")
+			if err != nil {
+				return nil, err
+			}
+			out[k] = j
 		}
-		return out
+		return out, nil
 	case duckdb.OrderedMap:
 		return orderedJSON(&x)
 	case duckdb.Map:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[fmt.Sprint(jsonValue(k, ""))] = jsonValue(e, "")
+			key, err := valueText(k, "")
+			if err != nil {
+				return nil, err
+			}
+			j, err := jsonValue(e, "")
+			if err != nil {
+				return nil, err
+			}
+			out[key] = j
 		}
-		return out
+		return out, nil
 	case duckdb.Union:
-		return map[string]any{x.Tag: jsonValue(x.Value, "")}
+		j, err := jsonValue(x.Value, "")
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{x.Tag: j}, nil
 	}
-	s, _ := cell{v: v, kind: kind}.text()
-	return s
-}
-
-func toFloat(v any) float64 {
-	if f, ok := v.(float32); ok {
-		return float64(f)
-	}
-	return v.(float64)
-}
-
-func bitsOf(v any) int {
-	if _, ok := v.(float32); ok {
-		return 32
-	}
-	return 64
+	return valueText(v, kind)
 }
 
 // orderedMap keeps a DuckDB map's key order in JSON.
@@ -267,18 +322,22 @@ type orderedMap struct {
 	vals []any
 }
 
-func orderedJSON(m *duckdb.OrderedMap) orderedMap {
+func orderedJSON(m *duckdb.OrderedMap) (orderedMap, error) {
 	var om orderedMap
 	vals := m.Values()
 	for i, k := range m.Keys() {
-		key, ok := k.(string)
-		if !ok {
-			key, _ = cell{v: k}.text()
+		key, err := valueText(k, "")
+		if err != nil {
+			return om, err
+		}
+		v, err := jsonValue(vals[i], "")
+		if err != nil {
+			return om, err
 		}
 		om.keys = append(om.keys, key)
-		om.vals = append(om.vals, jsonValue(vals[i], ""))
+		om.vals = append(om.vals, v)
 	}
-	return om
+	return om, nil
 }
 
 func (m orderedMap) MarshalJSON() ([]byte, error) {
@@ -304,32 +363,32 @@ func (m orderedMap) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// csvEncoder writes RFC 4180 with SPEC §3's conventions; NULL is an empty field.
-type csvEncoder struct {
-	w *csv.Writer
+// queryCSV writes the rows of a query with the report's CSV encoder.
+type queryCSV struct {
+	enc *csvEncoder
 }
 
-func (e *csvEncoder) header(names []string) error { return e.w.Write(names) }
+func (e *queryCSV) header(names []string) error { return e.enc.Encode(names) }
 
-func (e *csvEncoder) row(cells []cell) error {
+func (e *queryCSV) row(cells []cell) error {
 	rec := make([]string, len(cells))
 	for i, c := range cells {
-		rec[i], _ = c.text()
+		s, err := c.text()
+		if err != nil {
+			return err
+		}
+		rec[i] = s
 	}
-	return e.w.Write(rec)
+	return e.enc.Encode(rec)
 }
 
-func (e *csvEncoder) close() error {
-	e.w.Flush()
-	return e.w.Error()
-}
+func (e *queryCSV) close() error { return e.enc.Close() }
 
 // jsonEncoder streams an array of objects, one row at a time, keys in column order.
 type jsonEncoder struct {
-	w     io.Writer
-	keys  [][]byte
-	rows  int
-	ended bool
+	w    io.Writer
+	keys [][]byte
+	rows int
 }
 
 func (e *jsonEncoder) header(names []string) error {
@@ -355,7 +414,11 @@ func (e *jsonEncoder) row(cells []cell) error {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		v, err := json.Marshal(jsonValue(c.v, c.kind))
+		j, err := jsonValue(c.v, c.kind)
+		if err != nil {
+			return fmt.Errorf("encode column %s: %w", e.keys[i], err)
+		}
+		v, err := json.Marshal(j)
 		if err != nil {
 			return fmt.Errorf("encode column %s: %w", e.keys[i], err)
 		}
@@ -378,8 +441,9 @@ func (e *jsonEncoder) close() error {
 	return err
 }
 
-// markdownEncoder writes a GitHub table whose cells cannot end the cell, the row or the
-// table, start Markdown formatting, or carry HTML.
+// markdownEncoder writes a GitHub table with the report's escaper (mdCellFull), so that no
+// value can end its cell, row or table, start Markdown formatting, carry HTML, or become a
+// mention, an emoji or a link.
 type markdownEncoder struct {
 	w io.Writer
 }
@@ -388,7 +452,7 @@ func (e *markdownEncoder) header(names []string) error {
 	var b strings.Builder
 	b.WriteString("|")
 	for _, n := range names {
-		b.WriteString(" " + markdownCell(n) + " |")
+		b.WriteString(" " + mdCellFull(n) + " |")
 	}
 	b.WriteString("\n|")
 	for range names {
@@ -403,8 +467,11 @@ func (e *markdownEncoder) row(cells []cell) error {
 	var b strings.Builder
 	b.WriteString("|")
 	for _, c := range cells {
-		s, _ := c.text()
-		b.WriteString(" " + markdownCell(s) + " |")
+		s, err := c.text()
+		if err != nil {
+			return err
+		}
+		b.WriteString(" " + mdCellFull(s) + " |")
 	}
 	b.WriteString("\n")
 	_, err := io.WriteString(e.w, b.String())
@@ -412,43 +479,6 @@ func (e *markdownEncoder) row(cells []cell) error {
 }
 
 func (e *markdownEncoder) close() error { return nil }
-
-// markdownCell escapes text for one cell of a GitHub table: HTML is written as entities,
-// Markdown punctuation is backslash-escaped, and line breaks become <br>.
-func markdownCell(s string) string {
-	var b strings.Builder
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	for i, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '`':
-			b.WriteString("&#96;")
-		case '\n', '\r':
-			b.WriteString("<br>")
-		case '|', '\\', '*', '_', '~', '[', ']':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case '#', '+', '-', '=', '!':
-			// Only a leading one could start a heading, list or rule.
-			if i == 0 {
-				b.WriteByte('\\')
-			}
-			b.WriteRune(r)
-		default:
-			if unicode.IsControl(r) {
-				b.WriteString(" ")
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
 
 // tableEncoder aligns columns for a terminal. It has to see every row before it can align,
 // so it is meant for the row counts a person reads.
@@ -481,7 +511,10 @@ func (e *tableEncoder) header(names []string) error {
 func (e *tableEncoder) row(cells []cell) error {
 	out := make([]string, len(cells))
 	for i, c := range cells {
-		s, _ := c.text()
+		s, err := c.text()
+		if err != nil {
+			return err
+		}
 		out[i] = terminalCell(s)
 	}
 	_, err := io.WriteString(e.tw, strings.Join(out, "\t")+"\n")

@@ -78,7 +78,7 @@ func TestCSV(t *testing.T) {
 		t.Errorf("header = %s, want %s", got, wantHeader)
 	}
 	want := []string{"1", "42", "7", "1.5", "plain", "2026-11-20T01:17:10.182018Z", "2026-11-20T01:17:10.000000Z",
-		"2026-11-20", "true", "12.5", "01:30:00", "6ba7b810-9dad-11d1-80b4-00c04fd430c8", "[1,2]", `{"k":"v"}`,
+		"2026-11-20", "true", "12.50", "01:30:00", "6ba7b810-9dad-11d1-80b4-00c04fd430c8", "[1,2]", `{"k":"v"}`,
 		`{"a":1}`, `\xaabb`, "170141183460469231731687303715884105727", "0.000001", "1000000000000000000000"}
 	for i, w := range want {
 		if recs[1][i] != w {
@@ -113,7 +113,7 @@ func TestJSON(t *testing.T) {
 	first := rows[0]
 	checks := map[string]any{
 		"n": json.Number("42"), "f": json.Number("1.5"), "s": "plain", "ts": "2026-11-20T01:17:10.182018Z",
-		"b": true, "dec": json.Number("12.5"), "iv": "01:30:00", "u": "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+		"b": true, "dec": json.Number("12.50"), "iv": "01:30:00", "u": "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
 		"h": json.Number("170141183460469231731687303715884105727"), "big": json.Number("1000000000000000000000"),
 	}
 	for k, want := range checks {
@@ -190,12 +190,12 @@ func TestMarkdown(t *testing.T) {
 		}
 	}
 	h := lines[4]
-	for _, bad := range []string{"<script", "</script", "`", "\x1b", "\r", "\t"} {
+	for _, bad := range []string{"<script", "</script", "\x1b", "\r", "\t"} {
 		if strings.Contains(h, bad) {
 			t.Errorf("hostile row contains %q: %s", bad, h)
 		}
 	}
-	for _, want := range []string{`| a\|b\\\|c<br># heading<br>&lt;script&gt;`, `&#96;code&#96;`, `\*bold\* \_u\_ \[x\](http://e) &amp;amp;`} {
+	for _, want := range []string{`| a&#124;b\\&#124;c \# heading  &lt;script&gt;`, "\\`code\\`", "\\*bold\\* \\_u\\_ \\[x\\](http:\u200d//e) &amp;amp;"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("hostile row lacks %q: %s", want, h)
 		}
@@ -203,11 +203,8 @@ func TestMarkdown(t *testing.T) {
 	if !strings.Contains(lines[2], "| 2026-11-20T01:17:10.182018Z |") {
 		t.Errorf("row 1 lacks the time: %s", lines[2])
 	}
-	if !strings.HasPrefix(lines[3], "| 2 |  |  |") {
+	if !strings.HasPrefix(lines[3], "| 2 |   |   |") {
 		t.Errorf("NULL row = %s", lines[3])
-	}
-	if got := markdownCell("-1"); got != `\-1` {
-		t.Errorf("markdownCell(-1) = %q", got)
 	}
 }
 

@@ -53,7 +53,7 @@ func literal(v any, typ amlmon.ColumnType) string {
 	case int:
 		return fmt.Sprintf("CAST(%d AS %s)", x, typ.SQL())
 	case float64:
-		return fmt.Sprintf("CAST(%s AS %s)", floatText(x), typ.SQL())
+		return fmt.Sprintf("CAST(%s AS %s)", floatText(x, 64), typ.SQL())
 	case time.Time:
 		return "CAST(" + sqlString(x.UTC().Format("2006-01-02 15:04:05.999999")) + " AS TIMESTAMP)"
 	}

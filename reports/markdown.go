@@ -86,12 +86,19 @@ func unlinked(rs []rune, i int) bool {
 // maxCell bounds a table cell: error texts can be kilobytes long and the full text is in the CSV.
 const maxCell = 160
 
-// mdCell escapes a string from the archive for one Markdown table cell: as mdInline, shortened
-// to maxCell characters, and never empty so that the row keeps its shape in every renderer.
+// mdCell escapes a string from the archive for one cell of report.md: as mdCellFull, shortened
+// to maxCell characters.
 func mdCell(s string) string {
 	if utf8.RuneCountInString(s) > maxCell {
 		s = string([]rune(s)[:maxCell-1]) + "…"
 	}
+	return mdCellFull(s)
+}
+
+// mdCellFull escapes a string for one Markdown table cell, whole: as mdInline, and never empty
+// so that the row keeps its shape in every renderer. `amlmon query --format markdown` writes
+// every cell with it, the report through mdCell.
+func mdCellFull(s string) string {
 	if s == "" {
 		return " "
 	}

@@ -34,7 +34,7 @@ func (m *mdDoc) alerts(d *day) {
 		var names []string
 		for _, r := range d.rules {
 			names = append(names, fmt.Sprintf("%s (%s %s %s %s over %s, every %s)", r.Name, r.Aggregation,
-				r.Metric, operatorSign(r.Operator), floatText(r.Threshold), durationLabel(r.Window), durationLabel(r.Frequency)))
+				r.Metric, operatorSign(r.Operator), floatText(r.Threshold, 64), durationLabel(r.Window), durationLabel(r.Frequency)))
 		}
 		m.p("No alert fired on %s. Rules evaluated: %s.", d.date.Format(amlmon.DateLayout), mdInline(strings.Join(names, "; ")))
 		return

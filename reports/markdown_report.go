@@ -22,6 +22,7 @@ func (m *mdDoc) p(format string, args ...any) {
 
 // table writes the first topRows rows of res, columns cols, and a link to the full CSV.
 func (m *mdDoc) table(res result, cols []string, csvName string) {
+	res.need(cols...)
 	if len(res.rows) == 0 {
 		m.p("None.")
 		return
@@ -72,7 +73,7 @@ func plural(n int64, noun string) string {
 	return strconv.FormatInt(n, 10) + " " + noun + "s"
 }
 
-func percent(f float64) string { return floatText(roundTo(f*100, 2)) + " %" }
+func percent(f float64) string { return floatText(roundTo(f*100, 2), 64) + " %" }
 
 // markdown writes report.md: the headline first, then one section per topic.
 func markdown(d *day, charts []file) []byte {

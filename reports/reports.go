@@ -3,14 +3,14 @@
 //
 // Open creates one view per lake table, named as in Azure Monitor Logs (AmlComputeJobEvent,
 // AzureMetrics, ...), each with a DATE column `date`, the partition: filter on it and DuckDB
-// reads only those folders. A fixed table without files is an empty view of its SPEC schema; a
+// reads only those folders. A fixed table without files is an empty view of its schema (docs/lake.md); a
 // category without typed columns found in the lake gets a view too. _Blobs (the manifest, one
 // row per archive blob, `date` its path date) and _Unrecognised expose the lake's bookkeeping.
 // Open(ctx, lake, Days(from, to)) lists and reads only the date folders of those days, so that
 // a day's report (ReportDays: D−7 … D+2) costs the same on a young lake and on a year-old one.
 //
 // Daily.Write runs the queries of sql/*.sql, one file per question, with the day bound as a
-// parameter, and writes <Out>/<D>/: the CSVs of SPEC §3, summary.json, report.md and the SVG
+// parameter, and writes <Out>/<D>/: the CSVs of docs/reports.md, summary.json, report.md and the SVG
 // charts it shows. Alert rules are DefaultRules or a file read by LoadRules.
 package reports
 
@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-// DB is an in-process DuckDB with one view per lake table (SPEC §2); a table with no files yet
+// DB is an in-process DuckDB with one view per lake table (docs/lake.md); a table with no files yet
 // is an empty view with its full schema. The same views serve the report and `amlmon query`.
 type DB struct {
 	*sql.DB

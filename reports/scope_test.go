@@ -200,3 +200,25 @@ func BenchmarkOpenAndReport(b *testing.B) {
 		})
 	}
 }
+
+// ReportSpan takes in every day that ReportDays lets any view read, and no more.
+func TestReportSpanCoversEveryView(t *testing.T) {
+	var scope openConfig
+	ReportDays(reportDay)(&scope)
+	first, last := ReportSpan(reportDay)
+	lo, hi := first.Format(amlmon.DateLayout), last.Format(amlmon.DateLayout)
+	views := []string{BlobsView, UnrecognisedView, "SomeNewCategory", "AmlComputeJobEvent", "AmlComputeClusterEvent",
+		"AmlComputeClusterNodeEvent", "AmlComputeCpuGpuUtilization", "AmlRunStatusChangedEvent", "AzureMetrics", "Rejects"}
+	seenLo, seenHi := false, false
+	for _, v := range views {
+		c := scope.forView(v)
+		if c.from < lo || c.to > hi {
+			t.Errorf("view %s reads %s … %s, outside ReportSpan %s … %s", v, c.from, c.to, lo, hi)
+		}
+		seenLo = seenLo || c.from == lo
+		seenHi = seenHi || c.to == hi
+	}
+	if !seenLo || !seenHi {
+		t.Errorf("ReportSpan %s … %s is wider than any view reads", lo, hi)
+	}
+}

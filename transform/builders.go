@@ -8,7 +8,7 @@ import (
 	"github.com/amlmon/amlmon"
 )
 
-// Standard top-level fields of a resource-log record (SPEC §1.3), by index.
+// Standard top-level fields of a resource-log record (docs/lake.md, "Records"), by index.
 const (
 	stdTime = iota
 	stdResourceID

@@ -60,7 +60,7 @@ func (g *group) add(b Blob, open Opener) {
 type heldBatch struct {
 	table amlmon.Table
 	date  time.Time
-	rec   arrow.Record
+	rec   arrow.RecordBatch
 }
 
 // heldBatches are the batches of one blob's read.
@@ -81,7 +81,7 @@ type blobSink struct {
 	held heldBatches
 }
 
-func (s *blobSink) write(t amlmon.Table, date time.Time, rec arrow.Record) error {
+func (s *blobSink) write(t amlmon.Table, date time.Time, rec arrow.RecordBatch) error {
 	if s.own != nil {
 		return s.own.write(t, date, rec)
 	}

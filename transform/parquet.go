@@ -79,7 +79,7 @@ func newSegmentWriter(l *Lake) *segmentWriter {
 	return &segmentWriter{lake: l, parts: map[string]*partFile{}}
 }
 
-func (s *segmentWriter) write(t amlmon.Table, date time.Time, rec arrow.Record) error {
+func (s *segmentWriter) write(t amlmon.Table, date time.Time, rec arrow.RecordBatch) error {
 	return s.writeDir(t, partition(t, date), rec)
 }
 
@@ -89,7 +89,7 @@ func partition(t amlmon.Table, date time.Time) string {
 }
 
 // writeDir writes rec to the file of partition dir.
-func (s *segmentWriter) writeDir(t amlmon.Table, dir string, rec arrow.Record) error {
+func (s *segmentWriter) writeDir(t amlmon.Table, dir string, rec arrow.RecordBatch) error {
 	if rec.NumRows() == 0 {
 		return nil
 	}

@@ -289,7 +289,7 @@ func (l *Lake) convertBlob(ctx context.Context, b Blob, open Opener, d *Done) (*
 	return &converted{res: res, entry: entry, seg: seg, files: files, held: sink.held}, nil
 }
 
-// plan decides, from the listing and the manifest, what to read of a blob (SPEC §2).
+// plan decides, from the listing and the manifest, what to read of a blob (docs/lake.md, "Guarantees").
 func (l *Lake) plan(ctx context.Context, b Blob, open Opener, prev amlmon.BlobEntry, known bool) (plan, error) {
 	now := l.opts.Now()
 	sealed := now.Sub(b.Hour) > 2*time.Hour && now.Sub(b.Modified) >= l.opts.Settle

@@ -322,7 +322,7 @@ func testOtherResourceTypes(t *testing.T, s Store) {
 }
 
 // testLowerCaseResourceID checks that the resource part of a name is read case-insensitively
-// (SPEC §1.1) by every kind of listing: a lower-case "resourceid=/subscriptions/..." blob is
+// (docs/lake.md, "Layout") by every kind of listing: a lower-case "resourceid=/subscriptions/..." blob is
 // found by hour windows and resource filters as its upper-case neighbour is, and parsed
 // upper-case.
 func testLowerCaseResourceID(t *testing.T, s Store) {

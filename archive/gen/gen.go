@@ -418,7 +418,7 @@ func (g *generator) run(emit func(Blob, counts) error) error {
 	return nil
 }
 
-// blobName is the name of a blob inside its container (SPEC §1.1).
+// blobName is the name of a blob inside its container (docs/lake.md, "Layout").
 func blobName(resourceID string, h time.Time) string {
 	return fmt.Sprintf("resourceId=%s/y=%04d/m=%02d/d=%02d/h=%02d/m=00/PT1H.json",
 		resourceID, h.Year(), int(h.Month()), h.Day(), h.Hour())

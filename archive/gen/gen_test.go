@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// blobPath is the SPEC §1.1 layout, parsed here on its own terms.
+// blobPath is the layout of docs/lake.md, parsed here on its own terms.
 var blobPath = regexp.MustCompile(`^resourceId=(/SUBSCRIPTIONS/[0-9A-F-]{36}/RESOURCEGROUPS/[A-Z0-9-]+/PROVIDERS/[A-Z.]+/[A-Z]+/[A-Z0-9-]+(?:/[A-Z]+/[A-Z0-9-]+)?)/y=(\d{4})/m=(\d{2})/d=(\d{2})/h=(\d{2})/m=00/PT1H\.json$`)
 
 var containerPattern = regexp.MustCompile(`^insights-(logs-[a-z]+|metrics-pt1m)$`)
@@ -84,7 +84,7 @@ type line struct {
 	hasEOL bool
 }
 
-// split cuts a blob into lines the way SPEC §1.3 describes, unwrapping the old format.
+// split cuts a blob into lines the way docs/lake.md ("Records") describes, unwrapping the old format.
 func split(t *testing.T, b Blob) (lines []line, wrapped bool) {
 	t.Helper()
 	data := bytes.TrimPrefix(b.Data, []byte("\xEF\xBB\xBF"))

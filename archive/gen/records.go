@@ -14,7 +14,7 @@ type kv struct {
 	v any
 }
 
-// Timestamp layouts the service is known to write (SPEC §1.3).
+// Timestamp layouts the service is known to write (docs/lake.md, "Records").
 const (
 	layout7     = "2006-01-02T15:04:05.0000000Z"
 	layoutMilli = "2006-01-02T15:04:05.000Z"

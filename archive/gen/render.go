@@ -19,7 +19,7 @@ func appendRecord(b []byte, rec *record, resourceID string) []byte {
 	}
 	b = append(b, '{')
 	if rec.metric {
-		// The field order of the metrics export (SPEC §1.3).
+		// The field order of the metrics export (docs/lake.md, "Records").
 		for _, m := range rec.top {
 			b = appendMember(b, m.k, m.v, rec.propLayout)
 		}

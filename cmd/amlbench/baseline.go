@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/amlmon/amlmon/internal/sqltext"
 )
 
 // baseline is what a user would reach for instead of amlmon: DuckDB's own JSON reader, one
@@ -32,12 +33,10 @@ func baseline(ctx context.Context, archive, out string) error {
 	for _, c := range containers {
 		name := filepath.Base(c)
 		q := fmt.Sprintf(`COPY (SELECT * FROM read_json(%s, format='newline_delimited', union_by_name=true, ignore_errors=true)) TO %s (FORMAT parquet, COMPRESSION zstd, PER_THREAD_OUTPUT true)`,
-			literal(filepath.Join(c, "**", "*.json")), literal(filepath.Join(out, name)))
+			sqltext.String(filepath.Join(c, "**", "*.json")), sqltext.String(filepath.Join(out, name)))
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("duckdb %s: %w", name, err)
 		}
 	}
 	return nil
 }
-
-func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

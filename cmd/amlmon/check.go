@@ -13,6 +13,29 @@ import (
 	"github.com/amlmon/amlmon/transform"
 )
 
+// checkCommand is check's entry in the help and the dispatch.
+func checkCommand() command {
+	return command{
+		name:     "check",
+		synopsis: "check --lake DIR [--read-data] [--repair --source SRC] [flags]",
+		summary:  "verify the lake against its manifest, and repair it",
+		about: `Verifies that every file the lake's manifest names is there, of its committed size
+and row count (read from its footer, or from every page with --read-data), that no
+stray or temporary file lies in the lake and that no commit was left unfinished.
+Exits 0 when the lake is clean, 1 with the list of problems otherwise.
+
+--repair removes stray and temporary files, completes or undoes an unfinished commit,
+removes a manifest file that cannot be read, and reads again from --source, whole,
+every blob whose rows were in a missing or damaged file (and the blobs of a removed
+manifest file). The lake then holds what a clean sync leaves; a repair that is
+stopped is safe, and the next sync or repair finishes it.`,
+		examples: `  amlmon check --lake ./lake
+  amlmon check --lake ./lake --read-data
+  amlmon check --lake ./lake --repair --source az://mystorageacct`,
+		options: func() subcommand { return &CheckOptions{} },
+	}
+}
+
 // CheckOptions are the flags of `amlmon check`.
 type CheckOptions struct {
 	Common   CommonOptions

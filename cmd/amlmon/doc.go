@@ -74,4 +74,7 @@
 // Exit status: 0 success; 1 the job could not finish; 2 usage error; 3 finished, but alerts
 // fired (only with --fail-on-alert); 4 finished, but some blobs could not be read (the rest
 // is committed, the lake is consistent, the next run reads them again).
+//
+// docs/command.md describes the command line in full, docs/lake.md the lake it writes,
+// docs/reports.md every file of the report and docs/rules.md the alert rules file.
 package main

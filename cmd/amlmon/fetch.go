@@ -13,6 +13,33 @@ import (
 	"github.com/amlmon/amlmon/archive"
 )
 
+// fetchCommand is fetch's entry in the help and the dispatch.
+func fetchCommand() command {
+	return command{
+		name:     "fetch",
+		synopsis: "fetch --source SRC --to DIR [--date D | --from D --to D] [flags]",
+		summary:  "download the raw blobs of a window into a local directory",
+		about: `Downloads the blobs of the window into DIR with the archive layout
+(<DIR>/<container>/resourceId=/...), for offline work: DIR then serves as --source.
+Blobs already downloaded and unchanged are skipped.
+
+--to names the directory when its value is not a date, and ends the range of days
+when it is a date (YYYY-MM-DD), so "--to DIR --from D1 --to D2" works. --dir is the
+unambiguous name for the directory (use it for a directory named like a date), and
+--until the unambiguous name for the range end.`,
+		examples: `  # One day of everything
+  amlmon fetch --source az://mystorageacct --to ./archive --date 2026-11-24
+
+  # A week of one workspace, range and directory both given
+  amlmon fetch --source az://mystorageacct --to ./archive \
+      --from 2026-11-17 --to 2026-11-23 --workspace ws-prod
+
+  # The same, without the double meaning of --to
+  amlmon fetch --source az://mystorageacct --dir ./archive --from 2026-11-17 --until 2026-11-23`,
+		options: func() subcommand { return &FetchOptions{} },
+	}
+}
+
 // FetchOptions are the flags of `amlmon fetch`.
 type FetchOptions struct {
 	Common CommonOptions
@@ -25,7 +52,7 @@ type FetchOptions struct {
 	Progress string
 }
 
-// AddFlags registers the flags of fetch. SPEC §4 writes both "--to DIR" and "--to D", so --to
+// AddFlags registers the flags of fetch. docs/command.md writes both "--to DIR" and "--to D", so --to
 // takes either and tells them apart by whether the value is a date; --dir and --until are the
 // unambiguous spellings.
 func (o *FetchOptions) AddFlags(fs *pflag.FlagSet) {

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Exit statuses (SPEC §4), documented in --help and the README.
+// Exit statuses, documented in --help, the README and docs/command.md.
 const (
 	exitOK     = 0
 	exitFailed = 1 // the job could not finish

@@ -2,19 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/spf13/pflag"
 
 	"github.com/amlmon/amlmon/archive"
+	"github.com/amlmon/amlmon/reports"
 )
 
 // CommonOptions are the flags of every subcommand that does work: logging and the clock.
@@ -93,29 +90,7 @@ func (o *SourceOptions) AddFlags(fs *pflag.FlagSet) {
 // the source's name with any secret removed, for logs.
 func (o *SourceOptions) open(st *streams, log *slog.Logger) (archive.Source, string, error) {
 	env := func(k string) string { v, _ := st.getenv(k); return v }
-	src := strings.TrimSpace(o.Source)
-	if src == "" {
-		src = env("AZURE_STORAGE_CONNECTION_STRING")
-	}
-	if src == "" && env("AZURE_STORAGE_ACCOUNT") != "" {
-		src = "az://" + env("AZURE_STORAGE_ACCOUNT")
-	}
-	if src == "" {
-		return nil, "", usagef("no archive given; type --source DIR, --source az://<account>, or set AZURE_STORAGE_CONNECTION_STRING")
-	}
-	name := redactSource(src)
-	if !archive.IsAzureSource(src) {
-		if _, err := os.Stat(src); err != nil {
-			// The path error repeats src, which may be a mistyped secret: name it redacted.
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return nil, name, fmt.Errorf("open archive %s: %w (--source is a local directory, or az://<account> for a storage account)", name, err)
-		}
-		return archive.NewDirWith(src, archive.DirOptions{Inflate: o.Inflate.limit()}), name, nil
-	}
-	s, err := archive.NewAzure(src, archive.AzureOptions{
+	opts := archive.AzureOptions{
 		ConnectionString: env("AZURE_STORAGE_CONNECTION_STRING"),
 		Account:          env("AZURE_STORAGE_ACCOUNT"),
 		Key:              env("AZURE_STORAGE_KEY"),
@@ -124,8 +99,17 @@ func (o *SourceOptions) open(st *streams, log *slog.Logger) (archive.Source, str
 		Timeout:          o.TryTimeout,
 		Retry:            policy.RetryOptions{MaxRetries: retries(o.Retries)},
 		Logger:           log,
-	})
+	}
+	src := archive.ResolveSource(o.Source, opts)
+	if src == "" {
+		return nil, "", usagef("no archive given; type --source DIR, --source az://<account>, or set AZURE_STORAGE_CONNECTION_STRING")
+	}
+	name := archive.SourceName(src)
+	s, err := archive.OpenSource(src, opts)
 	if err != nil {
+		if !archive.IsAzureSource(src) {
+			return nil, name, fmt.Errorf("open archive %s: %w (--source is a local directory, or az://<account> for a storage account)", name, err)
+		}
 		return nil, name, fmt.Errorf("open archive %s: %w", name, err)
 	}
 	return s, name, nil
@@ -193,13 +177,13 @@ func reportDay(asked, now time.Time) (time.Time, error) {
 	return day(asked), nil
 }
 
-// runWindow is the path-hour window that run syncs for day d: every blob that can hold records
-// of d. Records land in the blob of a later hour up to 48 h late, so the window reaches to
-// d+3 00:00, but never past the hour that is being written now. It starts at d-7 so that the
-// report's completeness and weekly trend see the whole week.
+// runWindow is the path-hour window that run syncs for day d: the blobs of every day that the
+// report of d reads (reports.ReportSpan: D−7 for completeness and the trend, up to D+2 for
+// late node events), through the end of the last, which also takes in the records of d that
+// land up to 48 h late in a later hour's blob; but never past the hour being written now.
 func runWindow(d, now time.Time) archive.Window {
-	from := d.AddDate(0, 0, -7)
-	to := d.AddDate(0, 0, 3)
+	from, last := reports.ReportSpan(d)
+	to := last.AddDate(0, 0, 1)
 	if capped := now.UTC().Add(time.Hour); capped.Before(to) {
 		to = capped
 	}

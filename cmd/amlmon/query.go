@@ -14,6 +14,30 @@ import (
 	"github.com/amlmon/amlmon/reports/kql"
 )
 
+// queryCommand is query's entry in the help and the dispatch.
+func queryCommand() command {
+	return command{
+		name:     "query",
+		synopsis: "query --lake DIR [--format table|csv|json|markdown] [--out FILE] QUERY | -",
+		summary:  "run an SQL or KQL query over the lake",
+		about: `Runs one query over the lake's tables (AmlComputeJobEvent, AmlComputeClusterEvent,
+AzureMetrics, Rejects, ...) in DuckDB. QUERY is SQL, or KQL in the style of Log
+Analytics (it starts with a table name and pipes: "AmlComputeJobEvent | where ...").
+The words of QUERY may be spread over several arguments; "-" reads it from stdin.
+--explain prints the SQL a KQL query becomes, without running it.`,
+		examples: `  amlmon query --lake ./lake "SELECT ClusterName, count(*) FROM AmlComputeJobEvent GROUP BY 1"
+
+  amlmon query --lake ./lake --format csv --out failed.csv \
+      "AmlComputeJobEvent | where EventType == 'JobFailed' | project TimeGenerated, JobName"
+
+  amlmon query --lake ./lake --explain "AzureMetrics | summarize sum(Total) by MetricName"
+
+  echo "SELECT * FROM Rejects LIMIT 10" | amlmon query --lake ./lake -`,
+		posArgs: true,
+		options: func() subcommand { return &QueryOptions{} },
+	}
+}
+
 // QueryOptions are the flags of `amlmon query`.
 type QueryOptions struct {
 	Common  CommonOptions

@@ -15,6 +15,31 @@ import (
 	"github.com/amlmon/amlmon/reports"
 )
 
+// runCommand is run's entry in the help and the dispatch.
+func runCommand() command {
+	return command{
+		name:     "run",
+		synopsis: "run --source SRC --lake DIR --out DIR [--date YYYY-MM-DD] [flags]",
+		summary:  "the nightly job: sync the archive into the lake, then write the report for a day",
+		about: `Syncs every blob that can hold records of day D (default: yesterday, UTC), late
+ones included: the path hours [D-7 00:00, min(D+3 00:00, now+1h)). D-7 lets the
+completeness and trend sections see the week; D+1 and D+2 catch late records. Then
+writes the report for D to <out>/<D>/. Safe to run again and safe to run late; a
+second run or sync on the same lake while one is working is refused.`,
+		examples: `  # Nightly, from a storage account with the default Azure credential chain
+  amlmon run --source az://mystorageacct --lake /data/lake --out /data/reports
+
+  # A given day from a local copy of the archive, with "now" pinned
+  amlmon run --source ./archive --lake ./lake --out ./reports \
+      --date 2026-11-24 --now 2026-11-25T12:00:00Z
+
+  # From Azurite or any account by connection string, exit 3 if an alert fired
+  AZURE_STORAGE_CONNECTION_STRING='DefaultEndpointsProtocol=http;...' \
+      amlmon run --lake ./lake --out ./reports --fail-on-alert`,
+		options: func() subcommand { return &RunOptions{} },
+	}
+}
+
 // RunOptions are the flags of `amlmon run`, the nightly job.
 type RunOptions struct {
 	Common CommonOptions
@@ -87,7 +112,7 @@ func (o *RunOptions) run(ctx context.Context, st *streams, report reportFunc) er
 		return err
 	}
 	// The lock covers the report too: a second run would otherwise sync under it, or replace
-	// the same report directory at the same time (SPEC §4: never twice at once on one lake).
+	// the same report directory at the same time (docs/command.md: never twice at once on one lake).
 	defer release()
 	var lakeErr error
 	if o.PublishLake != "" {
@@ -166,6 +191,23 @@ func writeReport(ctx context.Context, lake string, d time.Time, o ReportFlags, r
 		return &alertsFiredError{fired: sum.AlertsFired, day: d.Format(time.DateOnly)}
 	}
 	return nil
+}
+
+// reportCommand is report's entry in the help and the dispatch.
+func reportCommand() command {
+	return command{
+		name:     "report",
+		synopsis: "report --lake DIR --out DIR [--date YYYY-MM-DD] [flags]",
+		summary:  "write the daily report from the lake alone (offline)",
+		about: `Writes report.md, the CSV files and summary.json for day D (default: yesterday,
+UTC) into <out>/<D>/, reading only the lake.`,
+		examples: `  amlmon report --lake ./lake --out ./reports --date 2026-11-24
+
+  # With your own alert rules, exit 3 if any fired
+  amlmon report --lake ./lake --out ./reports --date 2026-11-24 \
+      --rules rules.yaml --fail-on-alert`,
+		options: func() subcommand { return &ReportOptions{} },
+	}
 }
 
 // ReportOptions are the flags of `amlmon report`.

@@ -20,6 +20,26 @@ import (
 	"github.com/amlmon/amlmon/transform"
 )
 
+// syncCommand is sync's entry in the help and the dispatch.
+func syncCommand() command {
+	return command{
+		name:     "sync",
+		synopsis: "sync --source SRC --lake DIR [--date D | --from D --to D] [flags]",
+		summary:  "list and convert archive blobs into the lake (a day, a range, or everything)",
+		about: `Converts the blobs whose path hour lies in the window into the Parquet lake: one day
+(--date), an inclusive range of days (--from, --to; --from alone runs to now), or,
+with no window, the whole archive (a backfill). Blobs already converted are skipped;
+blobs that grew are read from where the last run stopped.`,
+		examples: `  # Backfill the whole archive
+  amlmon sync --source ./archive --lake ./lake
+
+  # One week of one workspace's job events
+  amlmon sync --source az://mystorageacct --lake ./lake \
+      --from 2026-11-17 --to 2026-11-23 --workspace ws-prod --category AmlComputeJobEvent`,
+		options: func() subcommand { return &SyncOptions{} },
+	}
+}
+
 // SyncOptions are the flags of `amlmon sync`.
 type SyncOptions struct {
 	Common  CommonOptions

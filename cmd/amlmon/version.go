@@ -91,6 +91,18 @@ func duckDBRelease(bindings string) string {
 	return fmt.Sprintf("v%d.%d.%d", n/10000, n/100%100, n%100)
 }
 
+// versionCommand is version's entry in the help and the dispatch.
+func versionCommand() command {
+	return command{
+		name:     "version",
+		synopsis: "version",
+		summary:  "print the version of amlmon, DuckDB and Apache Arrow",
+		about:    `Prints amlmon's version and commit and the versions of the libraries it is built with.`,
+		examples: `  amlmon version`,
+		options:  func() subcommand { return &VersionOptions{} },
+	}
+}
+
 // VersionOptions are the flags of `amlmon version`: none but --help.
 type VersionOptions struct{}
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/amlmon/amlmon/archive"
+	"github.com/amlmon/amlmon/reports"
 )
 
 func utc(s string) time.Time {
@@ -170,5 +171,24 @@ func TestFetchToRefusesMistypedDates(t *testing.T) {
 	o := parseWithEnv(t, "fetch", nil, "--dir", "d", "--to", "d", "--date", "2026-11-24").(*FetchOptions)
 	if dir, err := o.dir(); dir != "d" || err != nil {
 		t.Errorf("--dir d --to d: dir %q, %v", dir, err)
+	}
+}
+
+// run syncs every hour of every day the report reads, once the last of them is over.
+func TestRunWindowCoversTheReportDays(t *testing.T) {
+	d := utc("2026-11-24T00:00:00Z")
+	w := runWindow(d, utc("2026-12-31T00:00:00Z"))
+	first, last := reports.ReportSpan(d)
+	if !first.Equal(utc("2026-11-17T00:00:00Z")) || !last.Equal(utc("2026-11-26T00:00:00Z")) {
+		t.Errorf("the report of %s reads %s … %s, want 2026-11-17 … 2026-11-26", d, first, last)
+	}
+	synced := map[time.Time]bool{}
+	for h := range w.Hours() {
+		synced[h] = true
+	}
+	for h := first; h.Before(last.AddDate(0, 0, 1)); h = h.Add(time.Hour) {
+		if !synced[h] {
+			t.Errorf("run window [%s, %s) misses hour %s of the report's days", w.From, w.To, h)
+		}
 	}
 }

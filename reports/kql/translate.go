@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/amlmon/amlmon"
+	"github.com/amlmon/amlmon/internal/sqltext"
 )
 
 // Options are what a translation needs besides the query.
@@ -213,13 +214,11 @@ func (tr *translator) errf(off int, format string, args ...any) error {
 	return errAt(tr.q, off, format, args...)
 }
 
-// ident quotes a name for SQL; a quote inside it is doubled, so a name can never end the
-// identifier early.
-func ident(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+// ident quotes a name for SQL (sqltext.Ident).
+func ident(name string) string { return sqltext.Ident(name) }
 
-// str quotes a string literal for SQL. DuckDB's '…' strings have no backslash escapes, so
-// doubling the quote is the only escape needed.
-func str(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// str quotes a string literal for SQL (sqltext.String).
+func str(s string) string { return sqltext.String(s) }
 
 func timestampSQL(t time.Time) string {
 	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.000000") + "'"
