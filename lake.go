@@ -1,5 +1,5 @@
 // Package amlmon holds what the parts of amlmon agree on: the tables of the Parquet lake, their
-// columns, and where each file of the lake lives (SPEC §2). The archive, transform and reports
+// columns, and where each file of the lake lives (docs/lake.md). The archive, transform and reports
 // packages never import each other; transform writes this layout and reports reads it.
 //
 // The lake:

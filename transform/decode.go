@@ -16,7 +16,7 @@ import (
 // for one UTC date (the date of TimeGenerated; for Rejects, the date of the blob's path hour).
 // The decoder releases rec after write returns: a sink that keeps it must Retain it.
 type batchSink interface {
-	write(table amlmon.Table, date time.Time, rec arrow.Record) error
+	write(table amlmon.Table, date time.Time, rec arrow.RecordBatch) error
 }
 
 // decodeResult sums up one decoded byte range.
@@ -41,7 +41,7 @@ const (
 	defaultBatchRows = 8192
 	defaultMaxLine   = 64 << 20
 	initialBuffer    = 256 << 10
-	// rejectTextMax caps the text kept of a rejected line (SPEC §1.3).
+	// rejectTextMax caps the text kept of a rejected line (docs/lake.md, "Records").
 	rejectTextMax = 64 << 10
 	// cancelEvery is how many lines pass between checks of the context.
 	cancelEvery = 1024

@@ -15,7 +15,7 @@ import (
 // discard is a sink that only counts rows, so that a benchmark measures the decoder alone.
 type discard struct{ rows int64 }
 
-func (s *discard) write(_ amlmon.Table, _ time.Time, rec arrow.Record) error {
+func (s *discard) write(_ amlmon.Table, _ time.Time, rec arrow.RecordBatch) error {
 	s.rows += rec.NumRows()
 	return nil
 }

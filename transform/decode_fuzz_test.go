@@ -32,7 +32,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(seed), false, false)
 		f.Add([]byte(seed), true, true)
 	}
-	// The generator's sample archive holds every quirk of SPEC §1.3 in realistic records.
+	// The generator's sample archive holds every quirk of docs/lake.md ("Records") in realistic records.
 	for _, seed := range sampleSeeds(f) {
 		f.Add(seed.data, true, seed.metrics)
 	}

@@ -48,7 +48,7 @@ type memSink struct {
 	failAt  int   // when > 0, the write of that number fails
 }
 
-func (s *memSink) write(table amlmon.Table, date time.Time, rec arrow.Record) error {
+func (s *memSink) write(table amlmon.Table, date time.Time, rec arrow.RecordBatch) error {
 	s.t.Helper()
 	if s.failAt > 0 && len(s.batches)+1 == s.failAt {
 		return errors.New("disk full")
@@ -651,7 +651,7 @@ type cancelSink struct {
 	rows   int64
 }
 
-func (s *cancelSink) write(_ amlmon.Table, _ time.Time, rec arrow.Record) error {
+func (s *cancelSink) write(_ amlmon.Table, _ time.Time, rec arrow.RecordBatch) error {
 	s.rows += rec.NumRows()
 	s.cancel()
 	return nil

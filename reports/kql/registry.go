@@ -165,15 +165,6 @@ func lookupFunction(name string) (*function, bool) {
 	return nil, false
 }
 
-// functionNames lists the registry's names for an error message.
-func functionNames() string {
-	var n []string
-	for _, f := range functions {
-		n = append(n, f.name)
-	}
-	return strings.Join(n, ", ")
-}
-
 // callFunction translates a call through the registry.
 func (tr *translator) call(e *node, cols schema, aggOK bool) (value, error) {
 	fn, ok := lookupFunction(e.name)
