@@ -48,6 +48,7 @@ type Daily struct {
 	Date    time.Time // the report day, UTC midnight
 	Out     string    // the reports folder
 	Rules   []Rule    // alert rules; nil: DefaultRules, empty: none
+	Prices  []Price   // hourly prices of VM sizes (LoadPrices); nil: no costs
 	Version string    // amlmon's version, for summary.json
 	Now     func() time.Time
 	Run     *RunStatus
@@ -71,6 +72,8 @@ type Summary struct {
 	MissingHours  int64            `json:"missing_hours"`
 	Unrecognised  int64            `json:"unrecognised_blobs"`
 	Run           *RunStatus       `json:"run"`
+	// Spend is what the clusters' nodes cost in the day (node-hours, idle share, cost).
+	Spend
 }
 
 // Rule is an alert rule evaluated on AzureMetrics.
