@@ -10,6 +10,7 @@
 //	amlmon report --lake DIR --out DIR [--date D]
 //	amlmon query  --lake DIR [--format table|csv|json|markdown] [--out FILE] [--explain] QUERY | -
 //	amlmon fetch  --source SRC --to DIR [--date D | --from D --to D]
+//	amlmon prices --region REGION --out FILE [--currency USD] [--api-url URL]
 //	amlmon version
 //
 // SRC is a local directory with the archive layout, https://<account>.blob.core.windows.net,
@@ -23,6 +24,10 @@
 // week the report looks back on are in the lake, and then writes <out>/<D>/report.md, the
 // CSV files and summary.json. Running it again, or late, is safe; a second run or sync on a
 // lake in use is refused.
+//
+// prices writes the pay-as-you-go Linux prices of a region's VM sizes, from the public Azure
+// Retail Prices API, as the CSV file that run and report read with --prices (AMLMON_PRICES)
+// to put a cost on each cluster's node-hours (docs/compute-spend.md).
 //
 // For fetch, --to is the directory unless its value is a date, which ends the range: both
 // "fetch --to ./archive --date 2026-11-24" and "fetch --to ./archive --from 2026-11-20 --to

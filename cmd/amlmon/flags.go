@@ -128,6 +128,20 @@ unambiguous name for the directory (use it for a directory named like a date), a
 			options: func() subcommand { return &FetchOptions{} },
 		},
 		{
+			name:     "prices",
+			synopsis: "prices --region REGION --out FILE [--currency USD] [flags]",
+			summary:  "write the VM prices of a region, for the cost of node-hours in the report",
+			about: `Reads the pay-as-you-go Linux prices of the region's virtual machines from the Azure
+Retail Prices API (public, no credentials) and writes them as a price file:
+vm_size,vm_priority,hourly_price, one row per VM size and priority (Dedicated, and
+LowPriority from the Low Priority or Spot meter). Give it to run or report as --prices
+FILE and the report adds the cost of each cluster's node-hours, in the file's currency.
+The file is plain CSV: edit it for negotiated prices.`,
+			examples: `  amlmon prices --region westeurope --currency EUR --out prices.csv
+  amlmon report --lake ./lake --out ./reports --prices prices.csv`,
+			options: func() subcommand { return &PricesOptions{} },
+		},
+		{
 			name:     "version",
 			synopsis: "version",
 			summary:  "print the version of amlmon, DuckDB and Apache Arrow",
