@@ -245,7 +245,7 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 			case "alerts":
 				csvResults[i], err = evaluate(gctx, db, arg, rules)
 			case "cluster_usage":
-				csvResults[i], err = run(gctx, db, c.name, arg, sql.Named("prices", prices))
+				csvResults[i], err = run(gctx, db, c.name, arg, sql.Named("prices", prices), stepsFrom(date))
 			default:
 				csvResults[i], err = run(gctx, db, c.name, arg)
 			}
@@ -257,7 +257,11 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		"reject_reasons": &out.rejects, "warnings": &out.warnings, "unrecognised": &out.unrecognised,
 	} {
 		g.Go(func() (err error) {
-			*dst, err = run(gctx, db, name, arg)
+			args := []any{arg}
+			if name == "trend" {
+				args = append(args, stepsFrom(date.AddDate(0, 0, -6)))
+			}
+			*dst, err = run(gctx, db, name, args...)
 			return err
 		})
 	}

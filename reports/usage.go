@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"database/sql"
 	"fmt"
 	"math"
 	"sort"
@@ -377,4 +378,9 @@ func usageSVG(bars []usageBar) []byte {
 		}
 	}
 	return w.bytes()
+}
+
+// stepsFrom is the $from of node_steps: where the step functions its caller integrates begin.
+func stepsFrom(from time.Time) sql.NamedArg {
+	return sql.Named("from", from.Format(amlmon.DateLayout))
 }

@@ -41,8 +41,10 @@ func usageLake(t testing.TB) *lakeBuilder {
 	l.table(clusters, "2026-11-22", []row{
 		clusterEvent(rid1, "WS1", "old", at(-3, "10:00:00"), row{"CurrentNodeCount": 2, "IdleNodeCount": 2}),
 	})
+	// At D−2 00:00 blob "a" comes before the fixture's blob, so its 9 is replaced at once.
 	l.table(clusters, "2026-11-23", []row{
 		clusterEvent(rid1, "WS1", "old", at(-2, "00:00:00"), row{"CurrentNodeCount": 1, "IdleNodeCount": 1}),
+		clusterEvent(rid1, "WS1", "old", at(-2, "00:00:00"), row{"CurrentNodeCount": 9, "IdleNodeCount": 9, "_SourceBlob": "a", "_SourceOffset": 99}),
 	})
 	// "carry": 4 nodes (2 idle) from D−1 12:00, carried into D; the only event with a VM
 	// priority, and a VM size that a later event replaces.

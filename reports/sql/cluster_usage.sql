@@ -9,30 +9,63 @@ WITH steps AS (
 /*node_steps*/
 ),
 day_hours AS (
-    SELECT resource_id, ClusterName, kind,
-           -- µs of [start, stop) inside [$day, $day + 1), times the count, in hours.
-           sum(value * greatest(0,
-                   epoch_us(least(stop, CAST($day AS TIMESTAMP) + INTERVAL 1 DAY))
-                 - epoch_us(greatest(start, CAST($day AS TIMESTAMP))))) / 3600e6 AS hours
+    -- µs of [start, stop) inside [$day, $day + 1), times the count, in hours.
+    SELECT cluster_key,
+           sum(nodes * greatest(0, epoch_us(least(nodes_stop, CAST($day AS TIMESTAMP) + INTERVAL 1 DAY))
+                                 - epoch_us(greatest(start, CAST($day AS TIMESTAMP)))))
+               FILTER (WHERE nodes IS NOT NULL) / 3600e6 AS node_hours,
+           sum(idle * greatest(0, epoch_us(least(idle_stop, CAST($day AS TIMESTAMP) + INTERVAL 1 DAY))
+                                - epoch_us(greatest(start, CAST($day AS TIMESTAMP)))))
+               FILTER (WHERE idle IS NOT NULL) / 3600e6 AS idle_node_hours
     FROM steps
-    GROUP BY resource_id, ClusterName, kind
+    GROUP BY cluster_key
 ),
-clusters AS (
-    SELECT resource_id, ClusterName, min(workspace) AS workspace
-    FROM steps
-    WHERE kind = 'nodes'
-    GROUP BY resource_id, ClusterName
-),
-vms AS (
-    SELECT upper(ResourceId) AS resource_id, ClusterName,
-           arg_max(VmSize, (TimeGenerated, _SourceBlob, _SourceOffset)) FILTER (WHERE VmSize IS NOT NULL) AS vm_size,
-           arg_max(VmPriority, (TimeGenerated, _SourceBlob, _SourceOffset)) FILTER (WHERE VmPriority IS NOT NULL) AS vm_priority
+-- Every cluster of the week by name, with the time of its latest event that names a VM size
+-- (priority); among the events at that instant (rarely more than one) the last by blob and
+-- offset names it.
+week AS MATERIALIZED (
+    SELECT hash(ResourceId, ClusterName) AS cluster_key, ResourceId, ClusterName, Resource,
+           TimeGenerated, VmSize IS NOT NULL AS sized, VmPriority IS NOT NULL AS prioritised
     FROM AmlComputeClusterEvent
     WHERE date BETWEEN CAST($day AS DATE) - 7 AND CAST($day AS DATE)
       AND TimeGenerated >= CAST($day AS TIMESTAMP) - INTERVAL 7 DAY
       AND TimeGenerated < CAST($day AS TIMESTAMP) + INTERVAL 1 DAY
-      AND (VmSize IS NOT NULL OR VmPriority IS NOT NULL)
-    GROUP BY upper(ResourceId), ClusterName
+),
+named AS (
+    SELECT cluster_key, upper(any_value(ResourceId)) AS resource_id, any_value(ClusterName) AS ClusterName,
+           min(Resource) AS workspace,
+           max(TimeGenerated) FILTER (WHERE sized) AS size_time,
+           max(TimeGenerated) FILTER (WHERE prioritised) AS priority_time
+    FROM week
+    GROUP BY cluster_key
+),
+latest AS (
+    SELECT hash(ResourceId, ClusterName) AS cluster_key, TimeGenerated, _SourceBlob, _SourceOffset, VmSize, VmPriority
+    FROM AmlComputeClusterEvent
+    WHERE date BETWEEN CAST($day AS DATE) - 7 AND CAST($day AS DATE)
+      AND TimeGenerated >= CAST($day AS TIMESTAMP) - INTERVAL 7 DAY
+      AND TimeGenerated < CAST($day AS TIMESTAMP) + INTERVAL 1 DAY
+      AND TimeGenerated >= (SELECT least(min(size_time), min(priority_time)) FROM named)
+),
+sizes AS (
+    SELECT l.cluster_key, arg_max(l.VmSize, (l._SourceBlob, l._SourceOffset)) AS vm_size
+    FROM latest l
+    JOIN named n ON n.cluster_key = l.cluster_key AND n.size_time = l.TimeGenerated
+    WHERE l.VmSize IS NOT NULL
+    GROUP BY l.cluster_key
+),
+priorities AS (
+    SELECT l.cluster_key, arg_max(l.VmPriority, (l._SourceBlob, l._SourceOffset)) AS vm_priority
+    FROM latest l
+    JOIN named n ON n.cluster_key = l.cluster_key AND n.priority_time = l.TimeGenerated
+    WHERE l.VmPriority IS NOT NULL
+    GROUP BY l.cluster_key
+),
+clusters AS (
+    SELECT n.cluster_key, n.resource_id, n.ClusterName, n.workspace, s.vm_size, p.vm_priority
+    FROM named n
+    LEFT JOIN sizes s ON s.cluster_key = n.cluster_key
+    LEFT JOIN priorities p ON p.cluster_key = n.cluster_key
 ),
 prices AS (
     SELECT lower(p.vm_size) AS vm_size, lower(p.vm_priority) AS vm_priority, p.hourly_price
@@ -40,17 +73,12 @@ prices AS (
                  '[{"vm_size": "VARCHAR", "vm_priority": "VARCHAR", "hourly_price": "DOUBLE"}]')) AS p)
 ),
 usage AS (
-    SELECT c.resource_id, c.workspace, c.ClusterName, v.vm_size, v.vm_priority,
-           coalesce(n.hours, 0) AS node_hours, i.hours AS idle_node_hours, p.hourly_price
-    FROM clusters c
-    LEFT JOIN day_hours n
-      ON n.resource_id = c.resource_id AND n.ClusterName IS NOT DISTINCT FROM c.ClusterName AND n.kind = 'nodes'
-    LEFT JOIN day_hours i
-      ON i.resource_id = c.resource_id AND i.ClusterName IS NOT DISTINCT FROM c.ClusterName AND i.kind = 'idle'
-    LEFT JOIN vms v
-      ON v.resource_id = c.resource_id AND v.ClusterName IS NOT DISTINCT FROM c.ClusterName
-    LEFT JOIN prices p
-      ON p.vm_size = lower(v.vm_size) AND p.vm_priority = lower(v.vm_priority)
+    SELECT c.resource_id, c.workspace, c.ClusterName, c.vm_size, c.vm_priority,
+           h.node_hours, h.idle_node_hours, p.hourly_price
+    FROM day_hours h
+    JOIN clusters c ON c.cluster_key = h.cluster_key
+    LEFT JOIN prices p ON p.vm_size = lower(c.vm_size) AND p.vm_priority = lower(c.vm_priority)
+    WHERE h.node_hours IS NOT NULL
 )
 SELECT resource_id, workspace, ClusterName AS cluster, vm_size, vm_priority,
        round(node_hours, 2) AS node_hours,

@@ -20,14 +20,16 @@ days AS (
     FROM range(CAST($day AS TIMESTAMP) - INTERVAL 6 DAY, CAST($day AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY) AS t(d)
 ),
 cluster_days AS (
-    SELECT CAST(d.day_start AS DATE) AS day, s.resource_id, s.ClusterName,
-           sum(s.value * (epoch_us(least(s.stop, d.day_start + INTERVAL 1 DAY)) - epoch_us(greatest(s.start, d.day_start))))
-               FILTER (WHERE s.kind = 'nodes') / 3600e6 AS node_hours,
-           sum(s.value * (epoch_us(least(s.stop, d.day_start + INTERVAL 1 DAY)) - epoch_us(greatest(s.start, d.day_start))))
-               FILTER (WHERE s.kind = 'idle') / 3600e6 AS idle_node_hours
+    SELECT CAST(d.day_start AS DATE) AS day, s.cluster_key,
+           sum(s.nodes * greatest(0, epoch_us(least(s.nodes_stop, d.day_start + INTERVAL 1 DAY)) - epoch_us(greatest(s.start, d.day_start))))
+               FILTER (WHERE s.nodes IS NOT NULL) / 3600e6 AS node_hours,
+           sum(s.idle * greatest(0, epoch_us(least(s.idle_stop, d.day_start + INTERVAL 1 DAY)) - epoch_us(greatest(s.start, d.day_start))))
+               FILTER (WHERE s.idle IS NOT NULL) / 3600e6 AS idle_node_hours
     FROM days d
-    JOIN steps s ON s.start < d.day_start + INTERVAL 1 DAY AND s.stop > d.day_start
-    GROUP BY d.day_start, s.resource_id, s.ClusterName
+    JOIN steps s
+      ON s.start < d.day_start + INTERVAL 1 DAY
+     AND greatest(coalesce(s.nodes_stop, s.start), coalesce(s.idle_stop, s.start)) > d.day_start
+    GROUP BY d.day_start, s.cluster_key
 ),
 usage AS (
     SELECT day,
