@@ -113,6 +113,7 @@ func run(ctx context.Context, conn querier, name string, args ...any) (result, e
 }
 
 func runSQL(ctx context.Context, conn querier, name, text string, args ...any) (result, error) {
+	text, args = inlineDates(text, args)
 	rows, err := conn.QueryContext(ctx, text, args...)
 	if err != nil {
 		return result{}, fmt.Errorf("query %s: %w", name, err)

@@ -109,6 +109,10 @@ func usageLake(t testing.TB) *lakeBuilder {
 		job(rid2, "WS2", "cpu", "j8", "JobSucceeded", at(0, "05:00:30"), nil),
 		job(rid2, "WS2", "cpu", "j9", "JobSubmitted", at(0, "06:00:00"), nil),
 		job(rid2, "WS2", "cpu2", "j9", "JobRunning", at(0, "06:01:00"), nil),
+		// j10's first events name two clusters at one instant: blob "a" comes first.
+		job(rid2, "WS2", "zzz", "j10", "JobSubmitted", at(0, "07:00:00"), row{"_SourceBlob": "b"}),
+		job(rid2, "WS2", "cpu", "j10", "JobSubmitted", at(0, "07:00:00"), row{"_SourceBlob": "a", "_SourceOffset": 5}),
+		job(rid2, "WS2", "zzz", "j10", "JobRunning", at(0, "07:01:00"), nil),
 	})
 	l.table(jobs, "2026-11-26", []row{
 		job(rid1, "WS1", "gpu", "j6", "JobRunning", at(1, "00:00:00"), nil),
@@ -174,11 +178,11 @@ func TestJobTimes(t *testing.T) {
 	// (86400, "JOBSUCCEEDED" at D 00:00, started D−1) = 4; run 1800, 7200, 86400 → p50 7200,
 	// p95 7200 + 0.9 × 79200 = 78480. j6 starts D+1 00:00: not in D.
 	// WS2/cpu: j8 (queue 30, JobSubmitted twice; run 3600), j9 (60; cluster cpu from its first
-	// event) → p50 45, p95 30 + 0.95 × 30 = 58.5.
+	// event), j10 (60; cpu from blob "a" at its first instant) → p50 60, p95 60.
 	want := lines(
 		"resource_id,workspace,cluster,jobs_started,queue_seconds_p50,queue_seconds_p95,jobs_ended,run_seconds_p50,run_seconds_p95",
 		rid1+",WS1,gpu,4,600,6540,4,7200,78480",
-		rid2+",WS2,cpu,2,45,58.5,1,3600,3600")
+		rid2+",WS2,cpu,3,60,60,1,3600,3600")
 	if got := readFile(t, dir, "job_times.csv"); got != want {
 		t.Errorf("job_times.csv:\n got:\n%s\nwant:\n%s", got, want)
 	}
@@ -210,10 +214,10 @@ func TestSpendSummaryAndTrend(t *testing.T) {
 		"## Waiting for nodes", "| WS1 | gpu | 4 | 10 min 0 s | 1 h 49 min | 4 | 2 h 0 min | 21 h 48 min |",
 		// D−6 … D−4: edge's 7 nodes, no idle figure; D−3: + old 2 × 14 h (idle); D−2: + old
 		// 1 × 24; D−1: + old 24 + carry 4 × 12 (idle 24 + 2 × 12 over 72). Jobs: j4 submitted
-		// D−2, j1 D−1; in D j2 j3 j5 j6 j8 j9 submitted, j1 j4 j8 succeeded, j2 j3 failed.
+		// D−2, j1 D−1; in D j2 j3 j5 j6 j8 j9 j10 submitted, j1 j4 j8 succeeded, j2 j3 failed.
 		"| 2026-11-19 | 0 | 0 |   | 168 |   |", "| 2026-11-22 | 0 | 0 |   | 196 | 100 % |",
 		"| 2026-11-23 | 1 | 0 |   | 192 | 100 % |", "| 2026-11-24 | 1 | 0 |   | 240 | 66.67 % |",
-		"| 2026-11-25 | 6 | 2 | 40 % | 247.75 | 45.09 % |",
+		"| 2026-11-25 | 7 | 2 | 40 % | 247.75 | 45.09 % |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)
