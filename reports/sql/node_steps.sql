@@ -3,7 +3,8 @@
 -- AmlComputeClusterEvent in [$from, $day + 1) with a non-NULL CurrentNodeCount (nodes) or
 -- IdleNodeCount (idle), and one row at $from for the values the cluster carries into it (those
 -- of its last events in [$day − 7, $from)). Each value holds from start until the cluster's
--- next row with a value of that kind (nodes_stop, idle_stop), the last until $day + 1 00:00.
+-- next row with a value of that kind (nodes_stop, idle_stop; NULL on a row without the value),
+-- the last until $day + 1 00:00.
 -- Events are ordered by TimeGenerated, _SourceBlob, _SourceOffset: of two events at one instant
 -- the later in that order holds. Events before $day − 7 do not count: a value is carried at
 -- most a week.
@@ -60,12 +61,14 @@ steps AS (
     UNION ALL
     SELECT * FROM ordered WHERE TimeGenerated >= CAST($from AS TIMESTAMP)
 )
+-- Partitioning by whether a row has the value finds the next row that has it.
 SELECT cluster_key, TimeGenerated AS start,
        CurrentNodeCount AS nodes,
-       coalesce(lead(CASE WHEN CurrentNodeCount IS NOT NULL THEN TimeGenerated END IGNORE NULLS) OVER w,
-                CAST($day AS TIMESTAMP) + INTERVAL 1 DAY) AS nodes_stop,
+       CASE WHEN CurrentNodeCount IS NOT NULL THEN
+           coalesce(lead(TimeGenerated) OVER (PARTITION BY cluster_key, CurrentNodeCount IS NULL ORDER BY TimeGenerated, tie),
+                    CAST($day AS TIMESTAMP) + INTERVAL 1 DAY) END AS nodes_stop,
        IdleNodeCount AS idle,
-       coalesce(lead(CASE WHEN IdleNodeCount IS NOT NULL THEN TimeGenerated END IGNORE NULLS) OVER w,
-                CAST($day AS TIMESTAMP) + INTERVAL 1 DAY) AS idle_stop
+       CASE WHEN IdleNodeCount IS NOT NULL THEN
+           coalesce(lead(TimeGenerated) OVER (PARTITION BY cluster_key, IdleNodeCount IS NULL ORDER BY TimeGenerated, tie),
+                    CAST($day AS TIMESTAMP) + INTERVAL 1 DAY) END AS idle_stop
 FROM steps
-WINDOW w AS (PARTITION BY cluster_key ORDER BY TimeGenerated, tie)

@@ -15,21 +15,20 @@ WITH jobs AS (
 steps AS (
 /*node_steps*/
 ),
-days AS (
-    SELECT CAST(d AS TIMESTAMP) AS day_start
-    FROM range(CAST($day AS TIMESTAMP) - INTERVAL 6 DAY, CAST($day AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY) AS t(d)
-),
 cluster_days AS (
-    SELECT CAST(d.day_start AS DATE) AS day, s.cluster_key,
-           sum(s.nodes * greatest(0, epoch_us(least(s.nodes_stop, d.day_start + INTERVAL 1 DAY)) - epoch_us(greatest(s.start, d.day_start))))
-               FILTER (WHERE s.nodes IS NOT NULL) / 3600e6 AS node_hours,
-           sum(s.idle * greatest(0, epoch_us(least(s.idle_stop, d.day_start + INTERVAL 1 DAY)) - epoch_us(greatest(s.start, d.day_start))))
-               FILTER (WHERE s.idle IS NOT NULL) / 3600e6 AS idle_node_hours
-    FROM days d
-    JOIN steps s
-      ON s.start < d.day_start + INTERVAL 1 DAY
-     AND greatest(coalesce(s.nodes_stop, s.start), coalesce(s.idle_stop, s.start)) > d.day_start
-    GROUP BY d.day_start, s.cluster_key
+    SELECT CAST(day AS DATE) AS day, cluster_key,
+           sum(nodes * greatest(0, epoch_us(least(nodes_stop, day + INTERVAL 1 DAY)) - epoch_us(greatest(start, day))))
+               FILTER (WHERE nodes IS NOT NULL) / 3600e6 AS node_hours,
+           sum(idle * greatest(0, epoch_us(least(idle_stop, day + INTERVAL 1 DAY)) - epoch_us(greatest(start, day))))
+               FILTER (WHERE idle IS NOT NULL) / 3600e6 AS idle_node_hours
+    FROM (
+        -- Each step once for every day it touches.
+        SELECT *, unnest(range(date_trunc('day', start),
+                               greatest(coalesce(nodes_stop, start), coalesce(idle_stop, start)),
+                               INTERVAL 1 DAY)) AS day
+        FROM steps
+    )
+    GROUP BY day, cluster_key
 ),
 usage AS (
     SELECT day,
