@@ -23,21 +23,16 @@ day_hours AS (
 -- Every cluster of the week by name, with the time of its latest event that names a VM size
 -- (priority); among the events at that instant (rarely more than one) the last by blob and
 -- offset names it.
-week AS MATERIALIZED (
-    SELECT hash(ResourceId, ClusterName) AS cluster_key, ResourceId, ClusterName, Resource,
-           TimeGenerated, VmSize IS NOT NULL AS sized, VmPriority IS NOT NULL AS prioritised
+named AS (
+    SELECT hash(ResourceId, ClusterName) AS cluster_key, upper(any_value(ResourceId)) AS resource_id,
+           any_value(ClusterName) AS ClusterName, min(Resource) AS workspace,
+           max(TimeGenerated) FILTER (WHERE VmSize IS NOT NULL) AS size_time,
+           max(TimeGenerated) FILTER (WHERE VmPriority IS NOT NULL) AS priority_time
     FROM AmlComputeClusterEvent
     WHERE date BETWEEN CAST($day AS DATE) - 7 AND CAST($day AS DATE)
       AND TimeGenerated >= CAST($day AS TIMESTAMP) - INTERVAL 7 DAY
       AND TimeGenerated < CAST($day AS TIMESTAMP) + INTERVAL 1 DAY
-),
-named AS (
-    SELECT cluster_key, upper(any_value(ResourceId)) AS resource_id, any_value(ClusterName) AS ClusterName,
-           min(Resource) AS workspace,
-           max(TimeGenerated) FILTER (WHERE sized) AS size_time,
-           max(TimeGenerated) FILTER (WHERE prioritised) AS priority_time
-    FROM week
-    GROUP BY cluster_key
+    GROUP BY hash(ResourceId, ClusterName)
 ),
 latest AS (
     SELECT hash(ResourceId, ClusterName) AS cluster_key, TimeGenerated, _SourceBlob, _SourceOffset, VmSize, VmPriority
