@@ -31,13 +31,17 @@ func query(name string) (string, error) {
 		return "", fmt.Errorf("query %s: %w", name, err)
 	}
 	text := string(b)
-	if name == "failure_reasons" {
-		// failure_reasons groups failed_jobs, so it embeds that query rather than repeat it.
-		inner, err := query("failed_jobs")
+	// A query built on another embeds it rather than repeat it: failure_reasons groups
+	// failed_jobs; cluster_usage and trend integrate node_steps.
+	for _, inner := range []string{"failed_jobs", "node_steps"} {
+		if name == inner || !strings.Contains(text, "/*"+inner+"*/") {
+			continue
+		}
+		sub, err := query(inner)
 		if err != nil {
 			return "", err
 		}
-		text = strings.Replace(text, "/*failed_jobs*/", inner, 1)
+		text = strings.Replace(text, "/*"+inner+"*/", sub, 1)
 	}
 	return text, nil
 }
@@ -156,6 +160,7 @@ func run(ctx context.Context, conn querier, name string, args ...any) (result, e
 }
 
 func runSQL(ctx context.Context, conn querier, name, text string, args ...any) (result, error) {
+	text, args = inlineDates(text, args)
 	rows, err := conn.QueryContext(ctx, text, args...)
 	if err != nil {
 		return result{}, fmt.Errorf("query %s: %w", name, err)
@@ -211,6 +216,8 @@ func contractCSVs() []contractCSV {
 		{"alerts", "rule,resource_id,workspace,metric,aggregation,operator,threshold,window,frequency,fired_at,resolved_at,evaluations,peak_value"},
 		{"data_quality", "container,blob,bytes,records,rejected,first_error"},
 		{"completeness", "container,resource_id,expected,missing_hours"},
+		{"cluster_usage", "resource_id,workspace,cluster,vm_size,vm_priority,node_hours,idle_node_hours,idle_share,hourly_price,cost"},
+		{"job_times", "resource_id,workspace,cluster,jobs_started,queue_seconds_p50,queue_seconds_p95,jobs_ended,run_seconds_p50,run_seconds_p95"},
 	}
 }
 
@@ -291,11 +298,18 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	g.SetLimit(2 * runtime.GOMAXPROCS(0))
 	csvs := contractCSVs()
 	csvResults := make([]result, len(csvs))
+	prices, err := pricesParam(d.Prices)
+	if err != nil {
+		return nil, err
+	}
 	for i, c := range csvs {
 		g.Go(func() (err error) {
-			if c.name == "alerts" {
+			switch c.name {
+			case "alerts":
 				csvResults[i], err = evaluate(gctx, db, arg, rules)
-			} else {
+			case "cluster_usage":
+				csvResults[i], err = run(gctx, db, c.name, arg, sql.Named("prices", prices), stepsFrom(date))
+			default:
 				csvResults[i], err = run(gctx, db, c.name, arg)
 			}
 			return err
@@ -307,7 +321,11 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		"node_event_resources": &out.nodeEvents,
 	} {
 		g.Go(func() (err error) {
-			*dst, err = run(gctx, db, name, arg)
+			args := []any{arg}
+			if name == "trend" {
+				args = append(args, stepsFrom(date.AddDate(0, 0, -6)))
+			}
+			*dst, err = run(gctx, db, name, args...)
 			return err
 		})
 	}
@@ -336,6 +354,7 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		rows[t] = counts[i].int(0, "n")
 	}
 	out.summary = summarise(out, rows)
+	out.summary.Spend = spend(out)
 	return out, nil
 }
 

@@ -54,10 +54,11 @@ func Days(from, to time.Time) Option {
 }
 
 // ReportDays is the scope the report of day d needs, for Open(ctx, lake, ReportDays(d)): the
-// day itself, and around it only where the report looks: job events back to D−6 for the
-// seven-day trend, the blob manifest back to D−7 for completeness, and node events up to D+2,
-// because allocations of D are logged up to two days later, and metrics back to D−1, where
-// the alert windows of D's first evaluations begin. (Records that land late in a
+// day itself, and around it only where the report looks: job and cluster events back to D−7
+// for the seven-day trend, the node counts carried into D and the jobs submitted before they
+// ran, the blob manifest back to D−7 for completeness, node events up to D+2, because
+// allocations of D are logged up to two days later, and metrics back to D−1, where the alert
+// windows of D's first evaluations begin. (Records that land late in a
 // later hour's blob are still dated by their own time, so they sit in D's partitions.)
 func ReportDays(d time.Time) Option {
 	from, to, wider := reportScope(d)
@@ -86,7 +87,8 @@ func reportScope(d time.Time) (from, to string, wider map[string][2]string) {
 	d = d.UTC()
 	day := func(n int) string { return d.AddDate(0, 0, n).Format(amlmon.DateLayout) }
 	return day(0), day(0), map[string][2]string{
-		"amlcomputejobevent":         {day(-6), day(0)},
+		"amlcomputejobevent":         {day(-7), day(0)},
+		"amlcomputeclusterevent":     {day(-7), day(0)},
 		"amlcomputeclusternodeevent": {day(0), day(2)},
 		strings.ToLower(BlobsView):   {day(-7), day(0)},
 		"azuremetrics":               {day(-1), day(0)}, // alert windows reach back up to 24 h

@@ -48,9 +48,9 @@ func TestGolden(t *testing.T) {
 	second, _ := writeReport(t, db, t.TempDir(), nil)
 
 	names := listFiles(t, first)
-	wantNames := []string{"alerts.csv", "completeness.csv", "data_quality.csv", "failed_jobs.csv",
-		"failure_reasons.csv", "failures_by_cluster.csv", "failures_by_hour.svg", "node_churn.csv",
-		"nodes_over_day.svg", "quota_by_cluster.svg", "quota_usage.csv", "report.html", "report.md", "summary.json"}
+	wantNames := []string{"alerts.csv", "cluster_usage.csv", "completeness.csv", "data_quality.csv", "failed_jobs.csv",
+		"failure_reasons.csv", "failures_by_cluster.csv", "failures_by_hour.svg", "job_times.csv", "node_churn.csv",
+		"node_hours_by_cluster.svg", "nodes_over_day.svg", "quota_by_cluster.svg", "quota_usage.csv", "report.html", "report.md", "summary.json"}
 	if !equalStrings(names, wantNames) {
 		t.Fatalf("report files = %v, want %v", names, wantNames)
 	}

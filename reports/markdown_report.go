@@ -109,6 +109,7 @@ func markdown(d *day, charts []file) []byte {
 	} else {
 		m.b.WriteString("- **Worst quota utilisation**: no quota figures for the day.\n")
 	}
+	m.b.WriteString(spendHeadline(s.Spend))
 	m.b.WriteString(failedHeadline(s))
 	m.b.WriteString(fmt.Sprintf("- **Data**: %s, %s, %s, %s, %s.\n\n",
 		plural(s.Blobs, "blob"), plural(s.Rejected, "rejected line"), plural(s.Warnings, "coercion warning"),
@@ -127,15 +128,20 @@ func markdown(d *day, charts []file) []byte {
 
 	if len(d.trend.rows) > 1 {
 		m.p("## Seven-day trend")
-		m.b.WriteString("| day | jobs submitted | jobs failed | failure rate |\n|---|---|---|---|\n")
+		m.b.WriteString("| day | jobs submitted | jobs failed | failure rate | node-hours | idle share |\n|---|---|---|---|---|---|\n")
 		for i := range d.trend.rows {
 			ok, failed := d.trend.int(i, "jobs_succeeded"), d.trend.int(i, "jobs_failed")
 			r := ""
 			if ok+failed > 0 {
 				r = percent(roundTo(float64(failed)/float64(ok+failed), 4))
 			}
+			idle := ""
+			if f, ok := d.trend.float(i, "idle_share"); ok {
+				idle = percent(f)
+			}
 			day, _ := d.trend.get(i, "day").(time.Time)
-			m.b.WriteString(fmt.Sprintf("| %s | %d | %d | %s |\n", day.Format(amlmon.DateLayout), d.trend.int(i, "jobs_submitted"), failed, mdCell(r)))
+			m.b.WriteString(fmt.Sprintf("| %s | %d | %d | %s | %s | %s |\n", day.Format(amlmon.DateLayout), d.trend.int(i, "jobs_submitted"), failed,
+				mdCell(r), mdCell(d.trend.text(i, "node_hours")), mdCell(idle)))
 		}
 		m.b.WriteString("\n")
 	}
@@ -154,6 +160,9 @@ func markdown(d *day, charts []file) []byte {
 		m.p("%s", note)
 	}
 	m.table(d.csv["node_churn"], []string{"workspace", "cluster", "events", "nodes_min", "nodes_max", "nodes_added", "nodes_removed", "preempted_max", "unusable_max", "nodes_allocated", "boot_seconds_p50", "boot_seconds_p95"}, "node_churn.csv")
+
+	spendSection(&m, d, has["node_hours_by_cluster.svg"])
+	waitSection(&m, d)
 
 	m.p("## Alerts")
 	m.alerts(d)

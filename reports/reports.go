@@ -59,6 +59,7 @@ type Daily struct {
 	Date    time.Time // the report day, UTC midnight
 	Out     string    // the reports folder
 	Rules   []Rule    // alert rules; nil: DefaultRules, empty: none
+	Prices  []Price   // hourly prices of VM sizes (LoadPrices); nil: no costs
 	Version string    // amlmon's version, for summary.json
 	Now     func() time.Time
 	Run     *RunStatus
@@ -84,6 +85,8 @@ type Summary struct {
 	// FailedBlobs are the blobs dated D that the lake could not read, by the manifest.
 	FailedBlobs []FailedBlob `json:"failed_blobs,omitempty"`
 	Run         *RunStatus   `json:"run"`
+	// Spend is what the clusters' nodes cost in the day (node-hours, idle share, cost).
+	Spend
 }
 
 // Rule is an alert rule evaluated on AzureMetrics.

@@ -345,6 +345,7 @@ func charts(d *day) []file {
 		}
 		files = append(files, file{"nodes_over_day.svg", nodesSVG(lines)})
 	}
+	files = append(files, usageChart(d)...)
 	return files
 }
 

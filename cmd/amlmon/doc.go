@@ -13,6 +13,7 @@
 //	amlmon query  --help-kql
 //	amlmon fetch  --source SRC --to DIR [--date D | --from D --to D]
 //	amlmon check  --lake DIR [--read-data] [--repair --source SRC]
+//	amlmon prices --region REGION --out FILE [--currency USD] [--api-url URL]
 //	amlmon version
 //
 // SRC is a local directory with the archive layout, https://<account>.blob.core.windows.net,
@@ -43,6 +44,10 @@
 // [/prefix][?SAS], or <container>[/prefix] on the account of AZURE_STORAGE_CONNECTION_STRING,
 // with the credentials of a source. A delivery that fails exits 1 after the report is
 // written; the next run delivers again.
+//
+// prices writes the pay-as-you-go Linux prices of a region's VM sizes, from the public Azure
+// Retail Prices API, as the CSV file that run and report read with --prices (AMLMON_PRICES)
+// to put a cost on each cluster's node-hours (docs/compute-spend.md).
 //
 // For fetch, --to is the directory unless its value is a date, which ends the range: both
 // "fetch --to ./archive --date 2026-11-24" and "fetch --to ./archive --from 2026-11-20 --to

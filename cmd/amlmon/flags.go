@@ -34,7 +34,7 @@ type command struct {
 // commands lists the subcommands in the order the help shows them. Each one's help sits in its
 // own file, beside its flags and its Run.
 func commands() []command {
-	return []command{runCommand(), syncCommand(), reportCommand(), queryCommand(), checkCommand(), fetchCommand(), versionCommand()}
+	return []command{runCommand(), syncCommand(), reportCommand(), queryCommand(), checkCommand(), fetchCommand(), pricesCommand(), versionCommand()}
 }
 
 const exitCodesHelp = `Exit status:

@@ -29,7 +29,7 @@ func TestUsageErrors(t *testing.T) {
 		args []string
 		want []string // all in stderr
 	}{
-		{"no command", nil, []string{"no command given", "run, sync, report, query, check, fetch, version"}},
+		{"no command", nil, []string{"no command given", "run, sync, report, query, check, fetch, prices, version"}},
 		{"unknown command", []string{"rnu"}, []string{`unknown command "rnu"`, `did you mean "run"?`}},
 		{"unknown flag", []string{"run", "--lake", "l", "--out", "o", "--dat", "2026-11-24"}, []string{"unknown flag: --dat", "did you mean --date?", "amlmon run --help"}},
 		{"bad date", []string{"run", "--lake", "l", "--out", "o", "--date", "24/11/2026"}, []string{`"24/11/2026" is not a date`, "YYYY-MM-DD"}},

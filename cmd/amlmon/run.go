@@ -103,6 +103,10 @@ func (o *RunOptions) run(ctx context.Context, st *streams, report reportFunc) er
 	if err != nil {
 		return err
 	}
+	// A bad price file stops the run before the sync rather than after it.
+	if _, err := o.Report.prices(); err != nil {
+		return err
+	}
 	w := o.Source.window(runWindow(d, now()))
 	log.Info("run", "date", d.Format(time.DateOnly), "lake", o.Lake, "out", o.Report.Out)
 	j := syncJob{lake: o.Lake, source: o.Source, tuning: o.Tuning, window: w, now: now, log: log, st: st,
@@ -133,6 +137,7 @@ func (o *RunOptions) run(ctx context.Context, st *streams, report reportFunc) er
 type ReportFlags struct {
 	Out         string
 	Rules       string
+	Prices      string
 	FailOnAlert bool
 }
 
@@ -140,6 +145,7 @@ type ReportFlags struct {
 func (o *ReportFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Out, "out", "", "the reports directory; the day's files go to <out>/<YYYY-MM-DD>/")
 	fs.StringVar(&o.Rules, "rules", "", "a YAML or JSON file of alert rules (default: the rules Microsoft recommends for Azure ML)")
+	fs.StringVar(&o.Prices, "prices", "", "a CSV file of VM prices (vm_size,vm_priority,hourly_price; amlmon prices writes one) for the cost of node-hours")
 	fs.BoolVar(&o.FailOnAlert, "fail-on-alert", false, "exit with status 3 when an alert rule fired")
 }
 
@@ -162,8 +168,24 @@ func (o *ReportFlags) rules() ([]reports.Rule, error) {
 	return rules, nil
 }
 
+// prices loads the --prices file; nil means no costs.
+func (o *ReportFlags) prices() ([]reports.Price, error) {
+	if o.Prices == "" {
+		return nil, nil
+	}
+	prices, err := reports.LoadPrices(o.Prices)
+	if err != nil {
+		return nil, fmt.Errorf("load prices: %w (amlmon prices --region REGION --out FILE writes a price file)", err)
+	}
+	return prices, nil
+}
+
 // writeReport writes the report of day d from the lake and prints where it is.
 func writeReport(ctx context.Context, lake string, d time.Time, o ReportFlags, rules []reports.Rule, now func() time.Time, status *reports.RunStatus, stdout io.Writer, log *slog.Logger) error {
+	prices, err := o.prices()
+	if err != nil {
+		return err
+	}
 	db, err := reports.Open(ctx, lake, reports.ReportDays(d))
 	if err != nil {
 		return fmt.Errorf("open lake %s for the report: %w", lake, err)
@@ -173,6 +195,7 @@ func writeReport(ctx context.Context, lake string, d time.Time, o ReportFlags, r
 		Date:    d,
 		Out:     o.Out,
 		Rules:   rules,
+		Prices:  prices,
 		Version: buildVersion().Version,
 		Now:     now,
 		Run:     status,

@@ -1,10 +1,51 @@
--- trend: jobs submitted, succeeded and failed on each of the seven days ending with day $day
--- that the lake has job events for.
-SELECT date AS day,
-       CAST(count(DISTINCT JobId) FILTER (WHERE lower(EventType) = 'jobsubmitted') AS BIGINT) AS jobs_submitted,
-       CAST(count(DISTINCT JobId) FILTER (WHERE lower(EventType) = 'jobsucceeded') AS BIGINT) AS jobs_succeeded,
-       CAST(count(DISTINCT JobId) FILTER (WHERE lower(EventType) = 'jobfailed') AS BIGINT) AS jobs_failed
-FROM AmlComputeJobEvent
-WHERE date BETWEEN CAST($day AS DATE) - 6 AND CAST($day AS DATE)
-GROUP BY date
-ORDER BY date
+-- trend: for each of the seven days ending with day $day that the lake has job events or node
+-- counts for, the jobs submitted, succeeded and failed, and the node-hours and idle node-hours
+-- of all clusters (node_steps integrated over the day, with the events of $day − 7 … $day;
+-- idle_share divides the idle node-hours by the node-hours of the clusters that report idle
+-- nodes, empty when none does).
+WITH jobs AS (
+    SELECT date AS day,
+           CAST(count(DISTINCT JobId) FILTER (WHERE lower(EventType) = 'jobsubmitted') AS BIGINT) AS jobs_submitted,
+           CAST(count(DISTINCT JobId) FILTER (WHERE lower(EventType) = 'jobsucceeded') AS BIGINT) AS jobs_succeeded,
+           CAST(count(DISTINCT JobId) FILTER (WHERE lower(EventType) = 'jobfailed') AS BIGINT) AS jobs_failed
+    FROM AmlComputeJobEvent
+    WHERE date BETWEEN CAST($day AS DATE) - 6 AND CAST($day AS DATE)
+    GROUP BY date
+),
+steps AS (
+/*node_steps*/
+),
+cluster_days AS (
+    SELECT CAST(day AS DATE) AS day, cluster_key,
+           sum(nodes * greatest(0, epoch_us(least(nodes_stop, day + INTERVAL 1 DAY)) - epoch_us(greatest(start, day))))
+               FILTER (WHERE nodes IS NOT NULL) / 3600e6 AS node_hours,
+           sum(idle * greatest(0, epoch_us(least(idle_stop, day + INTERVAL 1 DAY)) - epoch_us(greatest(start, day))))
+               FILTER (WHERE idle IS NOT NULL) / 3600e6 AS idle_node_hours
+    FROM (
+        -- Each step once for every day it touches.
+        SELECT *, unnest(range(date_trunc('day', start),
+                               greatest(coalesce(nodes_stop, start), coalesce(idle_stop, start)),
+                               INTERVAL 1 DAY)) AS day
+        FROM steps
+    )
+    GROUP BY day, cluster_key
+),
+usage AS (
+    SELECT day,
+           sum(node_hours) AS node_hours,
+           sum(idle_node_hours) AS idle_node_hours,
+           sum(node_hours) FILTER (WHERE idle_node_hours IS NOT NULL) AS reporting_node_hours
+    FROM cluster_days
+    WHERE node_hours IS NOT NULL
+    GROUP BY day
+)
+SELECT coalesce(j.day, u.day) AS day,
+       coalesce(j.jobs_submitted, 0) AS jobs_submitted,
+       coalesce(j.jobs_succeeded, 0) AS jobs_succeeded,
+       coalesce(j.jobs_failed, 0) AS jobs_failed,
+       round(u.node_hours, 2) AS node_hours,
+       round(u.idle_node_hours, 2) AS idle_node_hours,
+       CASE WHEN u.reporting_node_hours > 0 THEN round(u.idle_node_hours / u.reporting_node_hours, 4) END AS idle_share
+FROM jobs j
+FULL OUTER JOIN usage u ON u.day = j.day
+ORDER BY day
