@@ -9,7 +9,7 @@
 //	amlmon sync   --source SRC --lake DIR [--date D | --from D --to D]
 //	amlmon report --lake DIR --out DIR [--date D]
 //	amlmon query  --lake DIR [--format table|csv|json|markdown] [--out FILE] [--explain]
-//	              [--kql | --sql] [--chart FILE.svg] QUERY | -
+//	              [--kql | --sql] [--chart FILE.svg] [--unsafe] QUERY | -
 //	amlmon query  --help-kql
 //	amlmon fetch  --source SRC --to DIR [--date D | --from D --to D]
 //	amlmon check  --lake DIR [--read-data] [--repair --source SRC]
@@ -78,8 +78,10 @@
 //
 // Exit status: 0 success; 1 the job could not finish; 2 usage error; 3 finished, but alerts
 // fired (only with --fail-on-alert); 4 finished, but some blobs could not be read (the rest
-// is committed, the lake is consistent, the next run reads them again).
+// is committed, the lake is consistent, the next run reads them again), and for fetch, some
+// blobs could not be copied (a failed download, or a name that cannot be a local file).
 //
 // docs/command.md describes the command line in full, docs/lake.md the lake it writes,
-// docs/reports.md every file of the report and docs/rules.md the alert rules file.
+// docs/reports.md every file of the report and docs/rules.md the alert rules file;
+// docs/README.md lists the other pages.
 package main
