@@ -277,7 +277,7 @@ func (wk *dirWalk) file(rel []string, link bool) error {
 		return nil // a link to a folder: the walk does not descend through links
 	}
 	if why := refuseFile(wk.root, p, info, link); why != "" {
-		return wk.unreadableFile(name, fmt.Errorf("%s/%s: %w: %s", wk.container, name, ErrUnrecognised, why))
+		return wk.unreadableFile(name, fmt.Errorf("%s/%s: %w", wk.container, name, notRead(why)))
 	}
 	b := NewBlob(wk.container, name, info.Size(), fileETag(info), info.ModTime(), AppendBlob)
 	if !wk.match(b) {
@@ -389,6 +389,13 @@ func refuseFile(root, p string, info fs.FileInfo, links bool) string {
 	}
 	return ""
 }
+
+// notRead is why a file of a local archive is not read; it is listed as unrecognised, as a
+// name that is not an archive path is, and says so in its own words.
+type notRead string
+
+func (e notRead) Error() string        { return string(e) + ": not read" }
+func (e notRead) Is(target error) bool { return target == ErrUnrecognised }
 
 // fileKind names the type of a file that is not a regular one.
 func fileKind(m fs.FileMode) string {
