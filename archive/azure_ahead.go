@@ -13,9 +13,9 @@ import (
 // few ahead of the one being passed on, each into a small buffer, and their blobs are still
 // passed on in name order, one at a time, from the caller's goroutine.
 const (
-	listAhead  = 8  // listings of one level that run ahead of the one being passed on
+	listAhead  = 32 // listings of one level that run ahead of the one being passed on
 	listBuffer = 64 // blobs each may hold before it waits
-	listCalls  = 16 // listing calls of one account at once
+	listCalls  = 64 // listing calls of one account at once
 )
 
 // listing lists something into fn, as List does.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/amlmon/amlmon"
 )
 
@@ -53,6 +55,7 @@ func openLake(dir string, opts Options, onStep func(string)) (*Lake, error) {
 	l.manifest = newManifest(dir)
 	if l.opts.Prefetch > 0 {
 		l.prefetchSlots = make(chan struct{}, l.opts.Prefetch)
+		l.prefetchBytes = semaphore.NewWeighted(prefetchBudget)
 	}
 	for _, d := range []string{l.tmpDir(), l.pendingDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

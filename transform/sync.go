@@ -94,18 +94,40 @@ func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) erro
 	defer cancel()
 	cm := l.startCommitter(t, cancel)
 	g, gctx := errgroup.WithContext(wctx)
-	g.SetLimit(l.opts.Parallel)
+	// Parallel workers convert the groups of the queue. Without read-ahead the queue holds
+	// none, so dispatch blocks while every worker is busy, which is what keeps the listing
+	// from running ahead of the conversion; with it, a few groups wait there with their
+	// downloads started (prefetch.go).
+	queued := 0
+	if l.prefetchSlots != nil {
+		queued = prefetchGroups
+	}
+	queue := make(chan *group, queued)
+	for range l.opts.Parallel {
+		g.Go(func() error {
+			for todo := range queue {
+				if gctx.Err() != nil {
+					todo.ahead.stop() // a worker failed: the rest is left to the next run
+					continue
+				}
+				if err := l.syncGroup(gctx, todo, t, cb, cm); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	var grp *group
-	// dispatch blocks while every worker is busy, which is what keeps the listing from running
-	// ahead of the conversion.
 	dispatch := func() {
 		if grp != nil {
 			todo := grp
-			// The group's downloads start now, while the workers may still be busy with
-			// the groups before it; see prefetch.go.
-			todo.ahead = l.startPrefetch(gctx, todo)
-			g.Go(func() error { return l.syncGroup(gctx, todo, t, cb, cm) })
 			grp = nil
+			todo.ahead = l.startPrefetch(gctx, todo)
+			select {
+			case queue <- todo:
+			case <-gctx.Done():
+				todo.ahead.stop()
+			}
 		}
 	}
 	lerr := list(func(b Blob, open Opener) error {
@@ -133,7 +155,11 @@ func (l *Lake) sync(ctx context.Context, list func(yield func(Blob, Opener) erro
 		return gctx.Err()
 	})
 	dispatch()
+	close(queue)
 	werr := g.Wait()
+	for todo := range queue { // left by workers that stopped at an error
+		todo.ahead.stop()
+	}
 	// What was converted before a cancellation or a failed listing is worth keeping; after a
 	// failure of the lake itself, nothing more is written and the next run's recovery cleans up.
 	var fe fatalError

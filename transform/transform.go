@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // Sentinel errors.
@@ -111,8 +113,10 @@ type Lake struct {
 	// by container/name (format.go).
 	upgradeMu sync.Mutex
 	upgrade   map[string]BlobRef
-	// prefetchSlots bounds the downloads read ahead at once (Options.Prefetch); nil: none.
+	// prefetchSlots bounds the downloads read ahead at once (Options.Prefetch), and
+	// prefetchBytes what they hold before it is converted; nil: no read-ahead.
 	prefetchSlots chan struct{}
+	prefetchBytes *semaphore.Weighted
 }
 
 // Open prepares dir as a lake (creating it if needed) and finishes or undoes whatever an
