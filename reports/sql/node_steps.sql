@@ -1,5 +1,5 @@
 -- node_steps: each cluster's node counts as step functions from $from to $day + 1 00:00, for
--- cluster_usage ($from = $day) and trend ($from = $day − 6). One row per event of
+-- node_days ($from = $day − 6), which cluster_usage and trend read. One row per event of
 -- AmlComputeClusterEvent in [$from, $day + 1) with a non-NULL CurrentNodeCount (nodes) or
 -- IdleNodeCount (idle), and one row at $from for the values the cluster carries into it (those
 -- of its last events in [$day − 7, $from)). Each value holds from start until the cluster's
@@ -61,14 +61,16 @@ steps AS (
     UNION ALL
     SELECT * FROM ordered WHERE TimeGenerated >= CAST($from AS TIMESTAMP)
 )
--- Partitioning by whether a row has the value finds the next row that has it.
+-- The next row that has a value is the next row at all, nulls of that value skipped: one sort
+-- of the rows serves both values.
 SELECT cluster_key, TimeGenerated AS start,
        CurrentNodeCount AS nodes,
        CASE WHEN CurrentNodeCount IS NOT NULL THEN
-           coalesce(lead(TimeGenerated) OVER (PARTITION BY cluster_key, CurrentNodeCount IS NULL ORDER BY TimeGenerated, tie),
+           coalesce(lead(CASE WHEN CurrentNodeCount IS NOT NULL THEN TimeGenerated END IGNORE NULLS) OVER w,
                     CAST($day AS TIMESTAMP) + INTERVAL 1 DAY) END AS nodes_stop,
        IdleNodeCount AS idle,
        CASE WHEN IdleNodeCount IS NOT NULL THEN
-           coalesce(lead(TimeGenerated) OVER (PARTITION BY cluster_key, IdleNodeCount IS NULL ORDER BY TimeGenerated, tie),
+           coalesce(lead(CASE WHEN IdleNodeCount IS NOT NULL THEN TimeGenerated END IGNORE NULLS) OVER w,
                     CAST($day AS TIMESTAMP) + INTERVAL 1 DAY) END AS idle_stop
 FROM steps
+WINDOW w AS (PARTITION BY cluster_key ORDER BY TimeGenerated, tie)
