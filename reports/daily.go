@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,19 +26,27 @@ import (
 var sqlFiles embed.FS
 
 // query returns the text of sql/<name>.sql.
-func query(name string) (string, error) {
+func query(name string) (string, error) { return queryReading(name, nil) }
+
+// queryReading returns the text of sql/<name>.sql, reading the tables of computed, by the name
+// of the query that filled them, where it would embed that query.
+func queryReading(name string, computed map[string]string) (string, error) {
 	b, err := sqlFiles.ReadFile("sql/" + name + ".sql")
 	if err != nil {
 		return "", fmt.Errorf("query %s: %w", name, err)
 	}
 	text := string(b)
 	// A query built on another embeds it rather than repeat it: failure_reasons groups
-	// failed_jobs; cluster_usage and trend integrate node_steps.
-	for _, inner := range []string{"failed_jobs", "node_steps"} {
+	// failed_jobs; cluster_usage and trend read node_days, which integrates node_steps.
+	for _, inner := range []string{"failed_jobs", "node_days", "node_steps"} {
 		if name == inner || !strings.Contains(text, "/*"+inner+"*/") {
 			continue
 		}
-		sub, err := query(inner)
+		if table, ok := computed[inner]; ok {
+			text = strings.Replace(text, "/*"+inner+"*/", "SELECT * FROM "+ident(table), 1)
+			continue
+		}
+		sub, err := queryReading(inner, computed)
 		if err != nil {
 			return "", err
 		}
@@ -302,13 +311,36 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	if err != nil {
 		return nil, err
 	}
+	// cluster_usage and trend read the node-hours of the week, computed once (node_days.sql).
+	g.Go(func() error {
+		computed, err := computeNodeDays(gctx, db, date)
+		if err != nil {
+			return err
+		}
+		defer computed.drop()
+		text, err := queryReading("cluster_usage", computed.tables)
+		if err != nil {
+			return err
+		}
+		csvResults[slices.IndexFunc(csvs, func(c contractCSV) bool { return c.name == "cluster_usage" })], err =
+			runSQL(gctx, db, "cluster_usage", text, arg, sql.Named("prices", prices))
+		if err != nil {
+			return err
+		}
+		if text, err = queryReading("trend", computed.tables); err != nil {
+			return err
+		}
+		out.trend, err = runSQL(gctx, db, "trend", text, arg)
+		return err
+	})
 	for i, c := range csvs {
+		if c.name == "cluster_usage" {
+			continue
+		}
 		g.Go(func() (err error) {
 			switch c.name {
 			case "alerts":
 				csvResults[i], err = evaluate(gctx, db, arg, rules)
-			case "cluster_usage":
-				csvResults[i], err = run(gctx, db, c.name, arg, sql.Named("prices", prices), stepsFrom(date))
 			default:
 				csvResults[i], err = run(gctx, db, c.name, arg)
 			}
@@ -316,16 +348,12 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		})
 	}
 	for name, dst := range map[string]*result{
-		"headline": &out.headline, "trend": &out.trend, "node_counts": &out.nodeCounts,
+		"headline": &out.headline, "node_counts": &out.nodeCounts,
 		"reject_reasons": &out.rejects, "warnings": &out.warnings, "unrecognised": &out.unrecognised,
 		"node_event_resources": &out.nodeEvents,
 	} {
 		g.Go(func() (err error) {
-			args := []any{arg}
-			if name == "trend" {
-				args = append(args, stepsFrom(date.AddDate(0, 0, -6)))
-			}
-			*dst, err = run(gctx, db, name, args...)
+			*dst, err = run(gctx, db, name, arg)
 			return err
 		})
 	}

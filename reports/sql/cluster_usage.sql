@@ -1,24 +1,18 @@
 -- cluster_usage: where the compute money went in day $day. Per cluster (ResourceId,
 -- ClusterName) with a node count in [$day − 7, $day + 1): the node-hours and idle node-hours of
--- the day, integrated over the step functions of node_steps; the VM size and priority of the
--- cluster's latest event that names them; the hourly price of that VM from $prices (the price
--- file as a JSON list of {vm_size, vm_priority, hourly_price}, matched case-insensitively) and
--- the cost. idle_node_hours is empty for a cluster that reported no IdleNodeCount in the week:
+-- the day, integrated over the step functions of node_steps (node_days, which the report
+-- computes once for trend and this query); the VM size and priority of the cluster's latest
+-- event that names them; the hourly price of that VM from $prices (the price file as a JSON
+-- list of {vm_size, vm_priority, hourly_price}, matched case-insensitively) and the cost. idle_node_hours is empty for a cluster that reported no IdleNodeCount in the week:
 -- nothing says how many of its nodes were idle.
-WITH steps AS (
-/*node_steps*/
+WITH node_days AS (
+/*node_days*/
 ),
+-- The day's row of each cluster: node_steps integrated over [$day, $day + 1).
 day_hours AS (
-    -- µs of [start, stop) inside [$day, $day + 1), times the count, in hours.
-    SELECT cluster_key,
-           sum(nodes * greatest(0, epoch_us(least(nodes_stop, CAST($day AS TIMESTAMP) + INTERVAL 1 DAY))
-                                 - epoch_us(greatest(start, CAST($day AS TIMESTAMP)))))
-               FILTER (WHERE nodes IS NOT NULL) / 3600e6 AS node_hours,
-           sum(idle * greatest(0, epoch_us(least(idle_stop, CAST($day AS TIMESTAMP) + INTERVAL 1 DAY))
-                                - epoch_us(greatest(start, CAST($day AS TIMESTAMP)))))
-               FILTER (WHERE idle IS NOT NULL) / 3600e6 AS idle_node_hours
-    FROM steps
-    GROUP BY cluster_key
+    SELECT cluster_key, node_hours, idle_node_hours
+    FROM node_days
+    WHERE day = CAST($day AS DATE)
 ),
 -- Every cluster of the week by name, with the time of its latest event that names a VM size
 -- (priority); among the events at that instant (rarely more than one) the last by blob and

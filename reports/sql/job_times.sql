@@ -10,7 +10,10 @@
 -- Only the jobs that started or ended in the day are followed, and the long blob names are
 -- read only for a job whose first events naming a cluster share an instant and disagree.
 WITH events AS MATERIALIZED (
-    SELECT ResourceId, Resource, JobId, ClusterName, lower(EventType) AS event, TimeGenerated
+    -- job_key stands for (ResourceId, JobId) where jobs are matched and grouped: comparing a
+    -- number is much cheaper than comparing two long strings.
+    SELECT hash(ResourceId, JobId) AS job_key, ResourceId, Resource, JobId, ClusterName,
+           lower(EventType) AS event, TimeGenerated
     FROM AmlComputeJobEvent
     WHERE date BETWEEN CAST($day AS DATE) - 7 AND CAST($day AS DATE)
       AND TimeGenerated >= CAST($day AS TIMESTAMP) - INTERVAL 7 DAY
@@ -18,31 +21,32 @@ WITH events AS MATERIALIZED (
       AND JobId IS NOT NULL
 ),
 today AS (
-    SELECT DISTINCT ResourceId, JobId
+    SELECT DISTINCT job_key
     FROM events
     WHERE event IN ('jobrunning', 'jobsucceeded', 'jobfailed')
       AND TimeGenerated >= CAST($day AS TIMESTAMP)
 ),
+-- first_name and last_name are the least and the greatest ClusterName among the job's first
+-- events that name one: they differ when those events, at one instant, disagree.
 jobs AS (
-    SELECT e.ResourceId, e.JobId, min(e.Resource) AS workspace,
-           min(e.TimeGenerated) FILTER (WHERE e.ClusterName IS NOT NULL) AS named_at,
+    SELECT e.job_key, any_value(e.ResourceId) AS ResourceId, any_value(e.JobId) AS JobId,
+           min(e.Resource) AS workspace,
            arg_min(e.ClusterName, e.TimeGenerated) FILTER (WHERE e.ClusterName IS NOT NULL) AS cluster,
+           arg_min(e.ClusterName, (e.TimeGenerated, e.ClusterName)) FILTER (WHERE e.ClusterName IS NOT NULL) AS first_name,
+           arg_max(e.ClusterName, (-epoch_us(e.TimeGenerated), e.ClusterName)) FILTER (WHERE e.ClusterName IS NOT NULL) AS last_name,
            min(e.TimeGenerated) FILTER (WHERE e.event = 'jobsubmitted') AS submitted,
            min(e.TimeGenerated) FILTER (WHERE e.event = 'jobrunning') AS started,
            min(e.TimeGenerated) FILTER (WHERE e.event IN ('jobsucceeded', 'jobfailed')) AS ended
     FROM events e
-    SEMI JOIN today t ON t.ResourceId = e.ResourceId AND t.JobId = e.JobId
-    GROUP BY e.ResourceId, e.JobId
+    SEMI JOIN today t ON t.job_key = e.job_key
+    GROUP BY e.job_key
 ),
 -- Jobs whose first events naming a cluster, at one instant, name different ones: the first
 -- by blob and offset names it.
 disputed AS (
-    SELECT e.ResourceId, e.JobId
-    FROM events e
-    JOIN jobs j ON j.ResourceId = e.ResourceId AND j.JobId = e.JobId AND j.named_at = e.TimeGenerated
-    WHERE e.ClusterName IS NOT NULL
-    GROUP BY e.ResourceId, e.JobId
-    HAVING count(DISTINCT e.ClusterName) > 1
+    SELECT ResourceId, JobId
+    FROM jobs
+    WHERE first_name <> last_name
 ),
 settled AS (
     SELECT e.ResourceId, e.JobId, arg_min(e.ClusterName, (e.TimeGenerated, e._SourceBlob, e._SourceOffset)) AS cluster

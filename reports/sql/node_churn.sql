@@ -11,13 +11,21 @@ WITH cluster_events AS (
       AND TimeGenerated >= CAST($day AS TIMESTAMP)
       AND TimeGenerated < CAST($day AS TIMESTAMP) + INTERVAL 1 DAY
 ),
+-- The day's blobs numbered in name order: the events are sorted by the number rather than by
+-- the long names, which share their first characters (as do the resource IDs, hence the hash
+-- of the cluster's names to partition by).
+blobs AS (
+    SELECT _SourceBlob, row_number() OVER (ORDER BY _SourceBlob) AS blob
+    FROM (SELECT DISTINCT _SourceBlob FROM cluster_events)
+),
 steps AS (
-    SELECT resource_id, ClusterName, CurrentNodeCount,
-           CurrentNodeCount - lag(CurrentNodeCount) OVER (
-               PARTITION BY resource_id, ClusterName
-               ORDER BY TimeGenerated, _SourceBlob, _SourceOffset) AS change
-    FROM cluster_events
-    WHERE CurrentNodeCount IS NOT NULL
+    SELECT e.resource_id, e.ClusterName, e.CurrentNodeCount,
+           e.CurrentNodeCount - lag(e.CurrentNodeCount) OVER (
+               PARTITION BY hash(e.resource_id, e.ClusterName)
+               ORDER BY e.TimeGenerated, b.blob, e._SourceOffset) AS change
+    FROM cluster_events e
+    LEFT JOIN blobs b ON b._SourceBlob = e._SourceBlob
+    WHERE e.CurrentNodeCount IS NOT NULL
 ),
 counted AS (
     SELECT resource_id, ClusterName,

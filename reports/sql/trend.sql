@@ -1,8 +1,8 @@
 -- trend: for each of the seven days ending with day $day that the lake has job events or node
 -- counts for, the jobs submitted, succeeded and failed, and the node-hours and idle node-hours
--- of all clusters (node_steps integrated over the day, with the events of $day − 7 … $day;
--- idle_share divides the idle node-hours by the node-hours of the clusters that report idle
--- nodes, empty when none does).
+-- of all clusters (node_days: node_steps integrated over the day, with the events of
+-- $day − 7 … $day; idle_share divides the idle node-hours by the node-hours of the clusters
+-- that report idle nodes, empty when none does).
 WITH jobs AS (
     SELECT date AS day,
            CAST(count(DISTINCT JobId) FILTER (WHERE lower(EventType) = 'jobsubmitted') AS BIGINT) AS jobs_submitted,
@@ -12,23 +12,9 @@ WITH jobs AS (
     WHERE date BETWEEN CAST($day AS DATE) - 6 AND CAST($day AS DATE)
     GROUP BY date
 ),
-steps AS (
-/*node_steps*/
-),
+-- Per cluster and day, shared with cluster_usage (node_days.sql).
 cluster_days AS (
-    SELECT CAST(day AS DATE) AS day, cluster_key,
-           sum(nodes * greatest(0, epoch_us(least(nodes_stop, day + INTERVAL 1 DAY)) - epoch_us(greatest(start, day))))
-               FILTER (WHERE nodes IS NOT NULL) / 3600e6 AS node_hours,
-           sum(idle * greatest(0, epoch_us(least(idle_stop, day + INTERVAL 1 DAY)) - epoch_us(greatest(start, day))))
-               FILTER (WHERE idle IS NOT NULL) / 3600e6 AS idle_node_hours
-    FROM (
-        -- Each step once for every day it touches.
-        SELECT *, unnest(range(date_trunc('day', start),
-                               greatest(coalesce(nodes_stop, start), coalesce(idle_stop, start)),
-                               INTERVAL 1 DAY)) AS day
-        FROM steps
-    )
-    GROUP BY day, cluster_key
+/*node_days*/
 ),
 usage AS (
     SELECT day,
