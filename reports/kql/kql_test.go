@@ -119,19 +119,10 @@ func render(v any) string {
 	return fmt.Sprint(v)
 }
 
-// run translates q, runs it, and returns its column names and rows, one string a row with
-// the cells joined by "|".
-func run(t *testing.T, db *sql.DB, q string) ([]string, []string, string) {
+// scanRows reads every row of rows as one string, its cells rendered by render and joined by
+// "|", and returns the column names with them.
+func scanRows(t *testing.T, rows *sql.Rows, render func(any) string) ([]string, []string) {
 	t.Helper()
-	sqlText, err := Translate(q, now)
-	if err != nil {
-		t.Fatalf("Translate(%q): %v", q, err)
-	}
-	rows, err := db.Query(sqlText)
-	if err != nil {
-		t.Fatalf("query %q:\n%s\n: %v", q, sqlText, err)
-	}
-	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +146,23 @@ func run(t *testing.T, db *sql.DB, q string) ([]string, []string, string) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
+	return cols, out
+}
+
+// run translates q, runs it, and returns its column names and rows, one string a row with
+// the cells joined by "|".
+func run(t *testing.T, db *sql.DB, q string) ([]string, []string, string) {
+	t.Helper()
+	sqlText, err := Translate(q, now)
+	if err != nil {
+		t.Fatalf("Translate(%q): %v", q, err)
+	}
+	rows, err := db.Query(sqlText)
+	if err != nil {
+		t.Fatalf("query %q:\n%s\n: %v", q, sqlText, err)
+	}
+	defer rows.Close()
+	cols, out := scanRows(t, rows, render)
 	return cols, out, sqlText
 }
 

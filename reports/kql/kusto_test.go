@@ -21,26 +21,7 @@ func checkKusto(t *testing.T, db *sql.DB, c rowCase) {
 		t.Fatalf("%s: %v\n%s", c.name, err, out.SQL)
 	}
 	defer rows.Close()
-	cols, _ := rows.Columns()
-	var got []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		cells := make([]string, len(vals))
-		for i, v := range vals {
-			cells[i] = renderPublished(v)
-		}
-		got = append(got, strings.Join(cells, "|"))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	cols, got := scanRows(t, rows, renderPublished)
 	if c.cols != "" && strings.Join(cols, ",") != c.cols {
 		t.Errorf("%s: columns = %s, want %s\n%s", c.name, strings.Join(cols, ","), c.cols, out.SQL)
 	}

@@ -1000,45 +1000,11 @@ func (p *parser) comparison() (*node, error) {
 			return nil, err
 		}
 		return &node{kind: nBinary, off: t.off, name: t.text, args: []*node{l, r}}, nil
-	case t.text == "in" || t.text == "!in" || t.text == "in~" || t.text == "!in~":
+	case t.text == "in" || t.text == "!in" || t.text == "in~" || t.text == "!in~" || t.text == "has_any" || t.text == "has_all":
 		p.advance()
-		if _, err := p.expectOp("("); err != nil {
-			return nil, err
-		}
-		args := []*node{l}
-		for {
-			e, err := p.additive()
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, e)
-			if !p.isOp(",") {
-				break
-			}
-			p.advance()
-		}
-		if _, err := p.expectOp(")"); err != nil {
-			return nil, err
-		}
-		return &node{kind: nIn, off: t.off, name: t.text, args: args}, nil
-	case t.text == "has_any" || t.text == "has_all":
-		p.advance()
-		if _, err := p.expectOp("("); err != nil {
-			return nil, err
-		}
-		args := []*node{l}
-		for !p.isOp(")") {
-			e, err := p.additive()
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, e)
-			if !p.isOp(",") {
-				break
-			}
-			p.advance()
-		}
-		if _, err := p.expectOp(")"); err != nil {
+		// has_any () and has_all () take an empty list; in () does not.
+		args, err := p.listOf(l, t.text == "has_any" || t.text == "has_all")
+		if err != nil {
 			return nil, err
 		}
 		return &node{kind: nIn, off: t.off, name: t.text, args: args}, nil
@@ -1272,4 +1238,28 @@ func (p *parser) itemsOne() (item, error) {
 	e, err := p.expr()
 	it.e = e
 	return it, err
+}
+
+// listOf reads "(e, e, ...)" after a list operator and returns first followed by the
+// expressions; an empty list is accepted only when empty says so.
+func (p *parser) listOf(first *node, empty bool) ([]*node, error) {
+	if _, err := p.expectOp("("); err != nil {
+		return nil, err
+	}
+	args := []*node{first}
+	for !empty || !p.isOp(")") {
+		e, err := p.additive()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+		if !p.isOp(",") {
+			break
+		}
+		p.advance()
+	}
+	if _, err := p.expectOp(")"); err != nil {
+		return nil, err
+	}
+	return args, nil
 }

@@ -197,26 +197,7 @@ func TestPublishedQueries(t *testing.T) {
 				t.Fatalf("published.kql:%d: %v\n%s", c.line, err, out.SQL)
 			}
 			defer rows.Close()
-			cols, _ := rows.Columns()
-			var got []string
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					t.Fatal(err)
-				}
-				cells := make([]string, len(vals))
-				for i, v := range vals {
-					cells[i] = renderPublished(v)
-				}
-				got = append(got, strings.Join(cells, "|"))
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
+			cols, got := scanRows(t, rows, renderPublished)
 			ran++
 			if c.cols != "" && strings.Join(cols, ",") != c.cols {
 				t.Errorf("published.kql:%d: columns %s, want %s", c.line, strings.Join(cols, ","), c.cols)
