@@ -59,7 +59,8 @@ func (e *deliveryError) Error() string {
 
 func (e *deliveryError) Unwrap() error { return e.err }
 
-// azureOptions are the storage credentials of the environment, as for --source.
+// azureOptions are the storage credentials of the environment, for --source and the
+// delivery targets alike; a retryDelay above zero shortens the retries (tests).
 func azureOptions(st *streams, log *slog.Logger, retryDelay time.Duration) archive.AzureOptions {
 	env := func(k string) string { v, _ := st.getenv(k); return v }
 	opts := archive.AzureOptions{

@@ -89,17 +89,10 @@ func (o *SourceOptions) AddFlags(fs *pflag.FlagSet) {
 // open opens the archive, reading the Azure credentials from the environment. It also returns
 // the source's name with any secret removed, for logs.
 func (o *SourceOptions) open(st *streams, log *slog.Logger) (archive.Source, string, error) {
-	env := func(k string) string { v, _ := st.getenv(k); return v }
-	opts := archive.AzureOptions{
-		ConnectionString: env("AZURE_STORAGE_CONNECTION_STRING"),
-		Account:          env("AZURE_STORAGE_ACCOUNT"),
-		Key:              env("AZURE_STORAGE_KEY"),
-		SAS:              env("AZURE_STORAGE_SAS_TOKEN"),
-		Inflate:          o.Inflate.limit(),
-		Timeout:          o.TryTimeout,
-		Retry:            policy.RetryOptions{MaxRetries: retries(o.Retries)},
-		Logger:           log,
-	}
+	opts := azureOptions(st, log, 0)
+	opts.Inflate = o.Inflate.limit()
+	opts.Timeout = o.TryTimeout
+	opts.Retry = policy.RetryOptions{MaxRetries: retries(o.Retries)}
 	src := archive.ResolveSource(o.Source, opts)
 	if src == "" {
 		return nil, "", usagef("no archive given; type --source DIR, --source az://<account>, or set AZURE_STORAGE_CONNECTION_STRING")
