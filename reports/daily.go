@@ -353,7 +353,11 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		"node_event_resources": &out.nodeEvents,
 	} {
 		g.Go(func() (err error) {
-			*dst, err = run(gctx, db, name, arg)
+			args := []any{arg}
+			if name == "node_counts" {
+				args = append(args, sql.Named("series", maxSeries))
+			}
+			*dst, err = run(gctx, db, name, args...)
 			return err
 		})
 	}

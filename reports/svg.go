@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -273,7 +272,8 @@ func shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// maxSeries bounds the node chart: more lines than colours cannot be told apart.
+// maxSeries bounds the node chart (node_counts.sql keeps the clusters of the highest node
+// counts): more lines than colours cannot be told apart.
 const maxSeries = 8
 
 // charts draws the charts for which the day has data.
@@ -312,36 +312,20 @@ func charts(d *day) []file {
 	}
 	counts := d.nodeCounts
 	if len(counts.rows) > 0 {
+		// node_counts returns the maxSeries clusters of the highest node count, in order.
 		var lines []series
-		var peak []float64
 		key := ""
 		for i := range counts.rows {
 			k := counts.text(i, "resource_id") + "\x00" + counts.text(i, "cluster")
 			if k != key || len(lines) == 0 {
 				key = k
 				lines = append(lines, series{label: clusterLabel(counts, i, false)})
-				peak = append(peak, 0)
 			}
 			t, _ := counts.get(i, "time").(time.Time)
 			n, _ := counts.float(i, "nodes")
 			h := float64(t.Hour()) + float64(t.Minute())/60 + float64(t.Second())/3600
 			last := len(lines) - 1
 			lines[last].points = append(lines[last].points, [2]float64{h, n})
-			peak[last] = math.Max(peak[last], n)
-		}
-		if len(lines) > maxSeries {
-			idx := make([]int, len(lines))
-			for i := range idx {
-				idx[i] = i
-			}
-			sort.SliceStable(idx, func(a, b int) bool { return peak[idx[a]] > peak[idx[b]] })
-			idx = idx[:maxSeries]
-			sort.Ints(idx)
-			var kept []series
-			for _, i := range idx {
-				kept = append(kept, lines[i])
-			}
-			lines = kept
 		}
 		files = append(files, file{"nodes_over_day.svg", nodesSVG(lines)})
 	}

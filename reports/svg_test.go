@@ -190,3 +190,43 @@ func TestQuotaLabelNamesTheVMOnlyWhenNeeded(t *testing.T) {
 		t.Errorf("the VM family is not in the tooltip:\n%s", files[0].data)
 	}
 }
+
+// TestNodeChartKeepsTheBusiestClusters: with more clusters than colours, the chart draws the
+// maxSeries clusters of the highest node count of the day, ties in resource and cluster order,
+// each as one line of its events in time order.
+func TestNodeChartKeepsTheBusiestClusters(t *testing.T) {
+	l := newLake(t)
+	var events []row
+	// c00 … c11: the peak of c<i> is i % 6, so that each peak is shared by two clusters; each
+	// cluster's other event, an hour or two earlier and written after the peak, is lower.
+	peaks := map[string]int{}
+	for i := range 12 {
+		name := "c" + strconv.Itoa(100 + i)[1:]
+		peak := i % 6
+		peaks[name] = peak
+		at := reportDay.Add(time.Duration(i+1) * time.Minute)
+		events = append(events,
+			clusterEvent(rid1, "ws", name, at.Add(2*time.Hour).Format(time.RFC3339Nano), row{"CurrentNodeCount": peak}),
+			clusterEvent(rid1, "ws", name, at.Format(time.RFC3339Nano), row{"CurrentNodeCount": min(peak, 1) - 1}))
+	}
+	l.table("AmlComputeClusterEvent", "2026-11-25", events)
+	dir, _ := writeReport(t, l.open(), t.TempDir(), nil)
+	data, err := os.ReadFile(filepath.Join(dir, "nodes_over_day.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var drawn []string
+	for _, part := range strings.Split(string(data), "<path ")[1:] { // a line and its title
+		part = part[strings.Index(part, "<title>")+len("<title>"):]
+		drawn = append(drawn, part[:strings.Index(part, "</title>")])
+	}
+	// Highest first: 5 (c05, c11), 4 (c04, c10), 3 (c03, c09), 2 (c02, c08); the lines are
+	// drawn in cluster order.
+	want := []string{"ws/c02", "ws/c03", "ws/c04", "ws/c05", "ws/c08", "ws/c09", "ws/c10", "ws/c11"}
+	if strings.Join(drawn, " ") != strings.Join(want, " ") {
+		t.Errorf("lines %q, want %q", drawn, want)
+	}
+	if got := strings.Count(string(data), " V"); got != 8 {
+		t.Errorf("%d steps, want one per kept cluster (its second event)", got)
+	}
+}
