@@ -16,6 +16,7 @@ package reports
 
 import (
 	"database/sql"
+	"log/slog"
 	"time"
 )
 
@@ -63,6 +64,7 @@ type Daily struct {
 	Version string    // amlmon's version, for summary.json
 	Now     func() time.Time
 	Run     *RunStatus
+	Log     *slog.Logger // at debug level, each query and how long it took; nil: no logs
 }
 
 // Summary is the headline of a day, as written to summary.json.

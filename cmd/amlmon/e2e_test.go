@@ -102,8 +102,15 @@ func TestRunLocalArchive(t *testing.T) {
 
 	// The report alone, from the lake, says the same.
 	out2 := t.TempDir()
-	mustRun(t, exitOK, "report", "--lake", lake, "--out", out2, "--date", e2eDay, "--now", "2030-01-01T00:00:00Z")
+	_, stderr := mustRun(t, exitOK, "report", "--lake", lake, "--out", out2, "--date", e2eDay, "--now", "2030-01-01T00:00:00Z", "--log-level", "debug")
 	sameFiles(t, "report from the lake", first, reportFiles(t, out2))
+	// At debug level it tells how long opening the lake and each query took.
+	for _, w := range []string{`msg="lake opened for the report" seconds=`, "query=node_days seconds=", "query=job_times seconds=",
+		"query=alerts seconds=", "query=\"table_rows AmlComputeJobEvent\" seconds=", `query="render and write" seconds=`} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("report --log-level debug: stderr lacks %q:\n%s", w, stderr)
+		}
+	}
 
 	// --fail-on-alert turns fired alerts into exit 3.
 	b, err := os.ReadFile(filepath.Join(out, e2eDay, "summary.json"))

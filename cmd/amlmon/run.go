@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -186,11 +187,13 @@ func writeReport(ctx context.Context, lake string, d time.Time, o ReportFlags, r
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	db, err := reports.Open(ctx, lake, reports.ReportDays(d))
 	if err != nil {
 		return fmt.Errorf("open lake %s for the report: %w", lake, err)
 	}
 	defer db.Close()
+	log.Debug("lake opened for the report", "seconds", math.Round(time.Since(start).Seconds()*1000)/1000)
 	sum, err := reports.Daily{
 		Date:    d,
 		Out:     o.Out,
@@ -199,6 +202,7 @@ func writeReport(ctx context.Context, lake string, d time.Time, o ReportFlags, r
 		Version: buildVersion().Version,
 		Now:     now,
 		Run:     status,
+		Log:     log,
 	}.Write(ctx, db)
 	if err != nil {
 		return ctxErr(ctx, fmt.Errorf("write the report of %s to %s: %w", d.Format(time.DateOnly), o.Out, err))
