@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -181,4 +182,33 @@ func peakRSS() (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// TestDictionaryColumns: the columns the report groups by are dictionary-encoded, the others
+// plain, and both read back as written.
+func TestDictionaryColumns(t *testing.T) {
+	dir := t.TempDir()
+	store := newStore()
+	hour := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	var data strings.Builder
+	for i := range 100 {
+		data.WriteString(jobLine(hour.Add(time.Duration(i)*time.Second), fmt.Sprintf("job-%d", i%10), "JobRunning"))
+	}
+	store.put(jobContainer, hour, hour.Add(2*time.Hour), data.String())
+	syncLake(t, dir, store, Options{})
+	files, err := filepath.Glob(filepath.Join(dir, "AmlComputeJobEvent", "*", "*.parquet"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("files %v, %v", files, err)
+	}
+	db := openDB(t)
+	got := rows(t, db, fmt.Sprintf(`SELECT path_in_schema, contains(encodings, 'DICTIONARY')
+		FROM parquet_metadata('%s') WHERE path_in_schema IN ('ResourceId', 'JobId', 'EventType', '_SourceBlob', 'OperationName', 'Properties')`, files[0]))
+	want := []string{"EventType|true", "JobId|true", "OperationName|false", "Properties|false", "ResourceId|true", "_SourceBlob|true"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("dictionary-encoded: %q, want %q", got, want)
+	}
+	got = rows(t, db, "SELECT count(DISTINCT JobId), min(JobId), max(EventType), count(DISTINCT ResourceId) FROM "+tableSQL(dir, "AmlComputeJobEvent"))
+	if want := "10|job-0|JobRunning|1"; len(got) != 1 || got[0] != want {
+		t.Errorf("read back %q, want %s", got, want)
+	}
 }
