@@ -37,8 +37,9 @@ func queryReading(name string, computed map[string]string) (string, error) {
 	}
 	text := string(b)
 	// A query built on another embeds it rather than repeat it: failure_reasons groups
-	// failed_jobs; cluster_usage and trend read node_days, which integrates node_steps.
-	for _, inner := range []string{"failed_jobs", "node_days", "node_steps"} {
+	// failed_jobs; cluster_usage reads node_days, which integrates node_steps, and
+	// cluster_names; trend reads node_days and trend_jobs.
+	for _, inner := range []string{"failed_jobs", "node_days", "node_steps", "cluster_names", "trend_jobs"} {
 		if name == inner || !strings.Contains(text, "/*"+inner+"*/") {
 			continue
 		}
@@ -316,45 +317,19 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	csvOf := func(name string) *result {
 		return &csvResults[slices.IndexFunc(csvs, func(c contractCSV) bool { return c.name == name })]
 	}
-	// cluster_usage and trend read the node-hours of the week, computed once (node_days.sql),
-	// and then run side by side.
-	g.Go(func() error {
-		start := time.Now()
-		computed, err := computeNodeDays(gctx, db, date)
-		if err != nil {
-			return err
-		}
-		defer computed.drop()
-		d.took("node_days", start)
-		both, bctx := errgroup.WithContext(gctx)
-		for _, q := range []struct {
-			name string
-			dst  *result
-			args []any
-		}{
-			{"cluster_usage", csvOf("cluster_usage"), []any{arg, sql.Named("prices", prices)}},
-			{"trend", &out.trend, []any{arg}},
-		} {
-			both.Go(func() (err error) {
-				defer d.took(q.name, time.Now())
-				text, err := queryReading(q.name, computed.tables)
-				if err != nil {
-					return err
-				}
-				*q.dst, err = runSQL(bctx, db, q.name, text, q.args...)
-				return err
-			})
-		}
-		return both.Wait()
-	})
-	// The other queries start dearest first (on the 7-day bench lake), so that the report
-	// does not wait at its end for a long query that started late. Every contract CSV but
-	// cluster_usage is here: one that is not has no columns, which the check below reports.
+	// cluster_usage and trend read tables (sharedQueries) computed beside the other queries,
+	// and run once they are all there. The queries start dearest first (on the 7-day bench
+	// lake), so that the report does not wait at its end for a long one that started late.
+	// Every contract CSV is filled here or after: one that is not has no columns, which the
+	// check below reports.
+	shared := newComputed(db, sharedQueries...)
+	defer shared.drop()
 	for _, q := range []struct {
 		name string
 		dst  *result
 	}{
-		{"job_times", csvOf("job_times")}, {"node_churn", csvOf("node_churn")}, {"node_counts", &out.nodeCounts},
+		{"node_days", nil}, {"job_times", csvOf("job_times")}, {"cluster_names", nil}, {"node_churn", csvOf("node_churn")},
+		{"trend_jobs", nil}, {"node_counts", &out.nodeCounts},
 		{"alerts", csvOf("alerts")}, {"quota_usage", csvOf("quota_usage")},
 		{"failures_by_cluster", csvOf("failures_by_cluster")}, {"failed_jobs", csvOf("failed_jobs")},
 		{"failure_reasons", csvOf("failure_reasons")}, {"headline", &out.headline},
@@ -365,6 +340,8 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		g.Go(func() (err error) {
 			defer d.took(q.name, time.Now())
 			switch q.name {
+			case "node_days", "cluster_names", "trend_jobs":
+				err = shared.compute(gctx, q.name, date)
 			case "alerts":
 				*q.dst, err = evaluate(gctx, db, arg, rules)
 			case "node_counts":
@@ -389,6 +366,24 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	for _, q := range []struct {
+		name string
+		dst  *result
+		args []any
+	}{
+		{"cluster_usage", csvOf("cluster_usage"), []any{arg, sql.Named("prices", prices)}},
+		{"trend", &out.trend, []any{arg}},
+	} {
+		start := time.Now()
+		text, err := queryReading(q.name, shared.tables)
+		if err != nil {
+			return nil, err
+		}
+		if *q.dst, err = runSQL(ctx, db, q.name, text, q.args...); err != nil {
+			return nil, err
+		}
+		d.took(q.name, start)
 	}
 	for i, c := range csvs {
 		if got := strings.Join(csvResults[i].cols, ","); got != c.header {

@@ -10,34 +10,48 @@ import (
 	"github.com/amlmon/amlmon"
 )
 
-// sharedTables numbers the tables that computeNodeDays creates, so that reports of several
+// sharedTables numbers the sets of tables that newComputed names, so that reports of several
 // days on one DB never share one.
 var sharedTables atomic.Int64
 
-// computed holds tables that one report computed for several of its queries, by the name of
-// the query that filled them (queryReading's argument).
+// sharedQueries are the queries whose answers the report computes into tables before the
+// queries that read them: node_days, the dearest part of both cluster_usage and trend (a week of
+// AmlComputeClusterEvent, ordered per cluster), whose row of a day is the same whichever of the
+// two computes it; and cluster_names and trend_jobs, the other week-long parts of those two, so
+// that they run beside node_days rather than after it.
+var sharedQueries = []string{"node_days", "cluster_names", "trend_jobs"}
+
+// computed holds tables that one report computes for several of its queries, by the name of
+// the query that fills them (queryReading's argument).
 type computed struct {
 	db     *DB
 	tables map[string]string
 }
 
-// computeNodeDays runs node_days.sql for the seven days ending with date into a table of the
-// in-memory database. It is the dearest part of both cluster_usage and trend (a week of
-// AmlComputeClusterEvent, ordered per cluster), and the row of a day is the same whichever
-// of the two computes it. The table is a plain one, not TEMP: a TEMP table lives on one
-// connection, and the queries that read it run on others of the pool.
-func computeNodeDays(ctx context.Context, db *DB, date time.Time) (computed, error) {
-	text, err := query("node_days")
+// newComputed names a table for each of the queries; compute fills them.
+func newComputed(db *DB, names ...string) computed {
+	n := sharedTables.Add(1)
+	c := computed{db: db, tables: map[string]string{}}
+	for _, name := range names {
+		c.tables[name] = fmt.Sprintf("_%s_%d", name, n)
+	}
+	return c
+}
+
+// compute runs the named query for the report of date into its table of the in-memory
+// database: node_days for the seven days ending with date. The table is a plain one, not TEMP:
+// a TEMP table lives on one connection, and the queries that read it run on others of the pool.
+func (c computed) compute(ctx context.Context, name string, date time.Time) error {
+	text, err := query(name)
 	if err != nil {
-		return computed{}, err
+		return err
 	}
-	table := fmt.Sprintf("_node_days_%d", sharedTables.Add(1))
-	text, args := inlineDates("CREATE TABLE "+ident(table)+" AS "+text,
+	text, args := inlineDates("CREATE TABLE "+ident(c.tables[name])+" AS "+text,
 		[]any{sql.Named("day", date.Format(amlmon.DateLayout)), stepsFrom(date.AddDate(0, 0, -6))})
-	if _, err := db.ExecContext(ctx, text, args...); err != nil {
-		return computed{}, fmt.Errorf("query node_days: %w", err)
+	if _, err := c.db.ExecContext(ctx, text, args...); err != nil {
+		return fmt.Errorf("query %s: %w", name, err)
 	}
-	return computed{db: db, tables: map[string]string{"node_days": table}}, nil
+	return nil
 }
 
 // drop removes the tables; the DB stays usable for another report.

@@ -4,13 +4,7 @@
 -- $day − 7 … $day; idle_share divides the idle node-hours by the node-hours of the clusters
 -- that report idle nodes, empty when none does).
 WITH jobs AS (
-    SELECT date AS day,
-           CAST(count(DISTINCT JobId) FILTER (WHERE lower(EventType) = 'jobsubmitted') AS BIGINT) AS jobs_submitted,
-           CAST(count(DISTINCT JobId) FILTER (WHERE lower(EventType) = 'jobsucceeded') AS BIGINT) AS jobs_succeeded,
-           CAST(count(DISTINCT JobId) FILTER (WHERE lower(EventType) = 'jobfailed') AS BIGINT) AS jobs_failed
-    FROM AmlComputeJobEvent
-    WHERE date BETWEEN CAST($day AS DATE) - 6 AND CAST($day AS DATE)
-    GROUP BY date
+/*trend_jobs*/
 ),
 -- Per cluster and day, shared with cluster_usage (node_days.sql).
 cluster_days AS (
