@@ -246,3 +246,52 @@ func BenchmarkDailyWrite(b *testing.B) {
 		}
 	}
 }
+
+// TestReportQueriesOrderTheirRows: the report's DB lets DuckDB return rows of a query without
+// ORDER BY in any order (ReportDays), so every query whose rows the report writes orders them
+// at its top level; only single-row queries and those that fill the shared tables do not.
+func TestReportQueriesOrderTheirRows(t *testing.T) {
+	unordered := map[string]bool{"headline": true, "table_rows": true, "node_steps": true}
+	for _, name := range sharedQueries {
+		unordered[name] = true
+	}
+	entries, err := sqlFiles.ReadDir("sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".sql")
+		text, err := query(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := topLevelOrderBy(text); got == unordered[name] {
+			t.Errorf("%s: top-level ORDER BY %v, want %v", name, got, !unordered[name])
+		}
+	}
+}
+
+// topLevelOrderBy reports whether the SQL text, its comments removed, has an ORDER BY outside
+// every parenthesis.
+func topLevelOrderBy(text string) bool {
+	var b strings.Builder
+	for line := range strings.SplitSeq(text, "\n") {
+		if i := strings.Index(line, "--"); i >= 0 {
+			line = line[:i]
+		}
+		b.WriteString(line + " ")
+	}
+	depth := 0
+	words := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(b.String()))
+	for i, w := range words {
+		switch {
+		case w == "(":
+			depth++
+		case w == ")":
+			depth--
+		case depth == 0 && strings.EqualFold(w, "ORDER") && i+1 < len(words) && strings.EqualFold(words[i+1], "BY"):
+			return true
+		}
+	}
+	return false
+}
