@@ -295,3 +295,29 @@ func topLevelOrderBy(text string) bool {
 	}
 	return false
 }
+
+// TestOneClusterInTwoSpellings: a cluster whose events spell its resource ID in two cases is
+// one row, as the resource ID is compared in upper case. By hand: quota 50, 95 and 20 % (the
+// quota raised to 200), one above 90; node counts 1, 3, 2.
+func TestOneClusterInTwoSpellings(t *testing.T) {
+	l := newLake(t)
+	at := func(h int) string { return reportDay.Add(time.Duration(h) * time.Hour).Format(time.RFC3339Nano) }
+	l.table("AmlComputeClusterEvent", "2026-11-25", []row{
+		clusterEvent(rid1, "WS1", "gpu", at(1), row{"CurrentNodeCount": 1, "QuotaAllocated": 100, "QuotaUtilized": 50}),
+		clusterEvent(strings.ToLower(rid1), "WS1", "gpu", at(2), row{"CurrentNodeCount": 3, "QuotaAllocated": 100, "QuotaUtilized": 95}),
+		clusterEvent(rid1, "WS1", "gpu", at(3), row{"CurrentNodeCount": 2, "QuotaAllocated": 200, "QuotaUtilized": 40}),
+	})
+	dir, _ := writeReport(t, l.open(), t.TempDir(), nil)
+	for name, want := range map[string]string{
+		"quota_usage.csv": lines(
+			"resource_id,workspace,cluster,vm_size,vm_priority,events,quota_allocated,quota_utilized_max,utilization_pct_max,utilization_pct_avg,events_over_90",
+			rid1+",WS1,gpu,STANDARD_NC6,Dedicated,3,200,95,95,55,1"),
+		"node_churn.csv": lines(
+			"resource_id,workspace,cluster,events,nodes_min,nodes_max,nodes_added,nodes_removed,preempted_max,unusable_max,nodes_allocated,boot_seconds_p50,boot_seconds_p95",
+			rid1+",WS1,gpu,3,1,3,2,1,,,,,"),
+	} {
+		if got := readFile(t, dir, name); got != want {
+			t.Errorf("%s:\n got:\n%s\nwant:\n%s", name, got, want)
+		}
+	}
+}

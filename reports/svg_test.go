@@ -209,6 +209,11 @@ func TestNodeChartKeepsTheBusiestClusters(t *testing.T) {
 			clusterEvent(rid1, "ws", name, at.Add(2*time.Hour).Format(time.RFC3339Nano), row{"CurrentNodeCount": peak}),
 			clusterEvent(rid1, "ws", name, at.Format(time.RFC3339Nano), row{"CurrentNodeCount": min(peak, 1) - 1}))
 	}
+	// c12's events spell its resource ID in two ways: one cluster, whose peak (9) is the
+	// highest, drawn as one line of both events.
+	events = append(events,
+		clusterEvent(strings.ToLower(rid1), "ws", "c12", reportDay.Add(5*time.Hour).Format(time.RFC3339Nano), row{"CurrentNodeCount": 9}),
+		clusterEvent(rid1, "ws", "c12", reportDay.Add(3*time.Hour).Format(time.RFC3339Nano), row{"CurrentNodeCount": 1}))
 	l.table("AmlComputeClusterEvent", "2026-11-25", events)
 	dir, _ := writeReport(t, l.open(), t.TempDir(), nil)
 	data, err := os.ReadFile(filepath.Join(dir, "nodes_over_day.svg"))
@@ -220,9 +225,9 @@ func TestNodeChartKeepsTheBusiestClusters(t *testing.T) {
 		part = part[strings.Index(part, "<title>")+len("<title>"):]
 		drawn = append(drawn, part[:strings.Index(part, "</title>")])
 	}
-	// Highest first: 5 (c05, c11), 4 (c04, c10), 3 (c03, c09), 2 (c02, c08); the lines are
-	// drawn in cluster order.
-	want := []string{"ws/c02", "ws/c03", "ws/c04", "ws/c05", "ws/c08", "ws/c09", "ws/c10", "ws/c11"}
+	// Highest first: 9 (c12), 5 (c05, c11), 4 (c04, c10), 3 (c03, c09), 2 (c02 before c08);
+	// the lines are drawn in cluster order.
+	want := []string{"ws/c02", "ws/c03", "ws/c04", "ws/c05", "ws/c09", "ws/c10", "ws/c11", "ws/c12"}
 	if strings.Join(drawn, " ") != strings.Join(want, " ") {
 		t.Errorf("lines %q, want %q", drawn, want)
 	}

@@ -9,7 +9,18 @@
 --
 -- Only the jobs that started or ended in the day are followed, and the long blob names are
 -- read only for a job whose first events naming a cluster share an instant and disagree.
-WITH events AS MATERIALIZED (
+
+-- The jobs that started or ended in the day, from its partition alone.
+WITH today AS (
+    SELECT DISTINCT hash(ResourceId, JobId) AS job_key
+    FROM AmlComputeJobEvent
+    WHERE date = CAST($day AS DATE)
+      AND TimeGenerated >= CAST($day AS TIMESTAMP)
+      AND TimeGenerated < CAST($day AS TIMESTAMP) + INTERVAL 1 DAY
+      AND JobId IS NOT NULL
+      AND lower(EventType) IN ('jobrunning', 'jobsucceeded', 'jobfailed')
+),
+events AS (
     -- job_key stands for (ResourceId, JobId) where jobs are matched and grouped: comparing a
     -- number is much cheaper than comparing two long strings.
     SELECT hash(ResourceId, JobId) AS job_key, ResourceId, Resource, JobId, ClusterName,
@@ -19,12 +30,6 @@ WITH events AS MATERIALIZED (
       AND TimeGenerated >= CAST($day AS TIMESTAMP) - INTERVAL 7 DAY
       AND TimeGenerated < CAST($day AS TIMESTAMP) + INTERVAL 1 DAY
       AND JobId IS NOT NULL
-),
-today AS (
-    SELECT DISTINCT job_key
-    FROM events
-    WHERE event IN ('jobrunning', 'jobsucceeded', 'jobfailed')
-      AND TimeGenerated >= CAST($day AS TIMESTAMP)
 ),
 -- first_name and last_name are the least and the greatest ClusterName among the job's first
 -- events that name one: they differ when those events, at one instant, disagree.

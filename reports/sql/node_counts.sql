@@ -3,30 +3,44 @@
 -- day (at least 0), ties in (resource_id, cluster) order, are kept, and their events returned
 -- in that order, by time, then by blob and offset.
 WITH events AS MATERIALIZED (
-    SELECT hash(upper(ResourceId), ClusterName) AS cluster_key, upper(ResourceId) AS resource_id,
-           Resource, ClusterName, TimeGenerated, _SourceBlob, _SourceOffset, CurrentNodeCount
+    SELECT ResourceId, Resource, ClusterName, TimeGenerated, _SourceBlob, _SourceOffset, CurrentNodeCount
     FROM AmlComputeClusterEvent
     WHERE date = CAST($day AS DATE)
       AND TimeGenerated >= CAST($day AS TIMESTAMP)
       AND TimeGenerated < CAST($day AS TIMESTAMP) + INTERVAL 1 DAY
       AND CurrentNodeCount IS NOT NULL
 ),
-kept AS (
-    SELECT cluster_key, any_value(resource_id) AS resource_id, any_value(ClusterName) AS cluster
+-- Each cluster as its events spell its resource ID: the resource ID is put in upper case for
+-- these few rows rather than for every event.
+spellings AS (
+    SELECT ResourceId, ClusterName, upper(ResourceId) AS resource_id, max(CurrentNodeCount) AS peak
     FROM events
-    GROUP BY cluster_key
-    QUALIFY row_number() OVER (ORDER BY greatest(0, max(CurrentNodeCount)) DESC,
-                                        any_value(resource_id), any_value(ClusterName)) <= $series
+    GROUP BY ResourceId, ClusterName
+),
+kept AS (
+    SELECT resource_id, ClusterName AS cluster
+    FROM spellings
+    GROUP BY resource_id, ClusterName
+    QUALIFY row_number() OVER (ORDER BY greatest(0, max(peak)) DESC, resource_id, cluster) <= $series
+),
+kept_spellings AS (
+    SELECT s.ResourceId, s.ClusterName, k.resource_id, k.cluster
+    FROM spellings s
+    JOIN kept k ON k.resource_id = s.resource_id AND k.cluster IS NOT DISTINCT FROM s.ClusterName
+),
+kept_events AS (
+    SELECT k.resource_id, k.cluster, e.Resource, e.TimeGenerated, e._SourceBlob, e._SourceOffset, e.CurrentNodeCount
+    FROM events e
+    JOIN kept_spellings k ON k.ResourceId = e.ResourceId AND k.ClusterName IS NOT DISTINCT FROM e.ClusterName
 ),
 -- The events are sorted by the number of their blob in name order rather than by the long
 -- names, which share their first characters.
 blobs AS (
     SELECT _SourceBlob, row_number() OVER (ORDER BY _SourceBlob) AS blob
-    FROM (SELECT DISTINCT _SourceBlob FROM events SEMI JOIN kept USING (cluster_key))
+    FROM (SELECT DISTINCT _SourceBlob FROM kept_events)
 )
-SELECT k.resource_id, e.Resource AS workspace, k.cluster, e.TimeGenerated AS time,
+SELECT e.resource_id, e.Resource AS workspace, e.cluster, e.TimeGenerated AS time,
        e.CurrentNodeCount AS nodes
-FROM events e
-JOIN kept k ON k.cluster_key = e.cluster_key
+FROM kept_events e
 JOIN blobs b ON b._SourceBlob = e._SourceBlob
-ORDER BY k.resource_id, k.cluster, time, b.blob, e._SourceOffset
+ORDER BY e.resource_id, e.cluster, time, b.blob, e._SourceOffset

@@ -12,7 +12,7 @@
 -- names), and the long blob names are read only for the events of one cluster at one instant,
 -- which are rare: reading and sorting a week of them would cost more than the rest of the
 -- report. Such events are found by the sort that orders each cluster's events anyway.
-WITH events AS MATERIALIZED (
+WITH events AS (
     SELECT hash(ResourceId, ClusterName) AS cluster_key, TimeGenerated, CurrentNodeCount, IdleNodeCount
     FROM AmlComputeClusterEvent
     WHERE date BETWEEN CAST($day AS DATE) - 7 AND CAST($day AS DATE)
