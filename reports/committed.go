@@ -5,11 +5,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/amlmon/amlmon"
+	"golang.org/x/sync/errgroup"
 )
 
 // Readers read exactly the Parquet files that the lake's committed manifest names, never a
@@ -56,22 +58,35 @@ func readCommitted(lake string, w window) (*committed, error) {
 		return nil, err
 	}
 	c := &committed{dirs: map[string]map[string]committedFile{}, folders: map[string]map[string]bool{}, all: w.from == "" && w.to == ""}
-	for _, mf := range files {
-		data, err := os.ReadFile(mf.Path)
-		if os.IsNotExist(err) {
-			continue // removed since it was listed: it named nothing any more
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read manifest %s: %w", mf.Path, err)
-		}
-		entries, err := amlmon.ParseBlobEntries(mf.Path, data)
-		if err != nil {
-			if w.coreFrom != "" && (mf.Date < w.coreFrom || mf.Date > w.coreTo) {
-				continue
+	// The files are read and parsed side by side, and added in their order.
+	parsed := make([][]amlmon.BlobEntry, len(files))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, mf := range files {
+		g.Go(func() error {
+			data, err := os.ReadFile(mf.Path)
+			if os.IsNotExist(err) {
+				return nil // removed since it was listed: it named nothing any more
 			}
-			return nil, fmt.Errorf("%w (the lake's manifest is damaged: amlmon check --lake DIR lists what is wrong)", err)
-		}
-		for _, e := range entries {
+			if err != nil {
+				return fmt.Errorf("read manifest %s: %w", mf.Path, err)
+			}
+			entries, err := amlmon.ParseBlobEntries(mf.Path, data)
+			if err != nil {
+				if w.coreFrom != "" && (mf.Date < w.coreFrom || mf.Date > w.coreTo) {
+					return nil
+				}
+				return fmt.Errorf("%w (the lake's manifest is damaged: amlmon check --lake DIR lists what is wrong)", err)
+			}
+			parsed[i] = entries
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, mf := range files {
+		for _, e := range parsed[i] {
 			if err := c.add(mf.Path, e); err != nil {
 				return nil, err
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/amlmon/amlmon"
 	"github.com/amlmon/amlmon/internal/sqltext"
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+	"golang.org/x/sync/errgroup"
 )
 
 // Views over the lake's bookkeeping, next to the table views.
@@ -198,24 +200,35 @@ func (db *DB) createViews(ctx context.Context, lake string, cfg openConfig) erro
 	if err != nil {
 		return err
 	}
-	for _, t := range tables {
-		tf := files[strings.ToLower(t.Name)]
-		if len(tf.files) == 0 {
+	// Each view reads the schema of its files: they are created side by side, and named in
+	// the order of tables.
+	made := make([]bool, len(tables))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, t := range tables {
+		g.Go(func() error {
+			tf := files[strings.ToLower(t.Name)]
+			if len(tf.files) > 0 {
+				made[i] = true
+				return db.createParquetView(gctx, t, tf.files)
+			}
 			// A category with date folders but no files to read here (outside the scope, or
 			// all removed) keeps its empty view: querying it gives no rows, not an error, and
 			// the views of a scoped lake are the views of the whole lake.
 			if _, fixed := amlmon.TableNamed(t.Name); fixed || tf.dated {
-				if err := db.createEmptyView(ctx, t.Name, t.Columns, true); err != nil {
-					return err
-				}
-				db.tables = append(db.tables, t.Name)
+				made[i] = true
+				return db.createEmptyView(gctx, t.Name, t.Columns, true)
 			}
-			continue
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, t := range tables {
+		if made[i] {
+			db.tables = append(db.tables, t.Name)
 		}
-		if err := db.createParquetView(ctx, t, tf.files); err != nil {
-			return err
-		}
-		db.tables = append(db.tables, t.Name)
 	}
 	blobs, _, err := partitionGlobs(filepath.Join(amlmon.MetaDir(lake), "blobs"), "*.jsonl", cfg.forView(BlobsView))
 	if err != nil {
