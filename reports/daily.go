@@ -38,7 +38,7 @@ func queryReading(name string, computed map[string]string) (string, error) {
 	text := string(b)
 	// A query built on another embeds it rather than repeat it: failure_reasons groups
 	// failed_jobs; cluster_usage reads node_days, which integrates node_steps, and
-	// cluster_names; trend reads node_days and trend_jobs.
+	// cluster_names; trend reads node_days and trend_jobs, headline trend_jobs.
 	for _, inner := range []string{"failed_jobs", "node_days", "node_steps", "cluster_names", "trend_jobs"} {
 		if name == inner || !strings.Contains(text, "/*"+inner+"*/") {
 			continue
@@ -317,8 +317,8 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	csvOf := func(name string) *result {
 		return &csvResults[slices.IndexFunc(csvs, func(c contractCSV) bool { return c.name == name })]
 	}
-	// cluster_usage and trend read tables (sharedQueries) computed beside the other queries,
-	// and run once they are all there. The queries start dearest first (on the 7-day bench
+	// cluster_usage, trend and headline read tables (sharedQueries) computed beside the other
+	// queries, and run once they are all there. The queries start dearest first (on the 7-day bench
 	// lake), so that the report does not wait at its end for a long one that started late.
 	// Every contract CSV is filled here or after: one that is not has no columns, which the
 	// check below reports.
@@ -332,7 +332,7 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		{"trend_jobs", nil}, {"node_counts", &out.nodeCounts},
 		{"alerts", csvOf("alerts")}, {"quota_usage", csvOf("quota_usage")},
 		{"failures_by_cluster", csvOf("failures_by_cluster")}, {"failed_jobs", csvOf("failed_jobs")},
-		{"failure_reasons", csvOf("failure_reasons")}, {"headline", &out.headline},
+		{"failure_reasons", csvOf("failure_reasons")},
 		{"completeness", csvOf("completeness")}, {"data_quality", csvOf("data_quality")},
 		{"node_event_resources", &out.nodeEvents}, {"warnings", &out.warnings},
 		{"reject_reasons", &out.rejects}, {"unrecognised", &out.unrecognised},
@@ -374,6 +374,7 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	}{
 		{"cluster_usage", csvOf("cluster_usage"), []any{arg, sql.Named("prices", prices)}},
 		{"trend", &out.trend, []any{arg}},
+		{"headline", &out.headline, []any{arg}},
 	} {
 		start := time.Now()
 		text, err := queryReading(q.name, shared.tables)

@@ -18,7 +18,8 @@ var sharedTables atomic.Int64
 // queries that read them: node_days, the dearest part of both cluster_usage and trend (a week of
 // AmlComputeClusterEvent, ordered per cluster), whose row of a day is the same whichever of the
 // two computes it; and cluster_names and trend_jobs, the other week-long parts of those two, so
-// that they run beside node_days rather than after it.
+// that they run beside node_days rather than after it (the headline reads trend_jobs' row of
+// the day).
 var sharedQueries = []string{"node_days", "cluster_names", "trend_jobs"}
 
 // computed holds tables that one report computes for several of its queries, by the name of
