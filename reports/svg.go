@@ -312,7 +312,8 @@ func charts(d *day) []file {
 	}
 	counts := d.nodeCounts
 	if len(counts.rows) > 0 {
-		// node_counts returns the maxSeries clusters of the highest node count, in order.
+		// node_counts returns the maxSeries clusters of the highest node count, in order, with
+		// the events where their count changes.
 		var lines []series
 		key := ""
 		for i := range counts.rows {

@@ -1,7 +1,8 @@
--- node_counts: the node count of the clusters the chart draws through day $day, event by
--- event. The chart has a colour for $series clusters: those with the highest node count of the
--- day (at least 0), ties in (resource_id, cluster) order, are kept, and their events returned
--- in that order, by time, then by blob and offset.
+-- node_counts: the node count of the clusters the chart draws through day $day, where it
+-- changes. The chart has a colour for $series clusters: those with the highest node count of
+-- the day (at least 0), ties in (resource_id, cluster) order, are kept. Their events, in that
+-- order, by time, then by blob and offset, are returned where the count differs from the one
+-- before, and the first of each cluster: a step line through them is the line through all.
 WITH events AS MATERIALIZED (
     SELECT ResourceId, Resource, ClusterName, TimeGenerated, _SourceBlob, _SourceOffset, CurrentNodeCount
     FROM AmlComputeClusterEvent
@@ -38,9 +39,15 @@ kept_events AS (
 blobs AS (
     SELECT _SourceBlob, row_number() OVER (ORDER BY _SourceBlob) AS blob
     FROM (SELECT DISTINCT _SourceBlob FROM kept_events)
+),
+ordered AS (
+    SELECT e.resource_id, e.Resource, e.cluster, e.TimeGenerated, e.CurrentNodeCount, b.blob, e._SourceOffset,
+           lag(e.CurrentNodeCount) OVER (PARTITION BY e.resource_id, e.cluster
+                                         ORDER BY e.TimeGenerated, b.blob, e._SourceOffset) AS before
+    FROM kept_events e
+    JOIN blobs b ON b._SourceBlob = e._SourceBlob
 )
-SELECT e.resource_id, e.Resource AS workspace, e.cluster, e.TimeGenerated AS time,
-       e.CurrentNodeCount AS nodes
-FROM kept_events e
-JOIN blobs b ON b._SourceBlob = e._SourceBlob
-ORDER BY e.resource_id, e.cluster, time, b.blob, e._SourceOffset
+SELECT resource_id, Resource AS workspace, cluster, TimeGenerated AS time, CurrentNodeCount AS nodes
+FROM ordered
+WHERE before IS NULL OR before <> CurrentNodeCount
+ORDER BY resource_id, cluster, time, blob, _SourceOffset
