@@ -106,7 +106,7 @@ func TestRunLocalArchive(t *testing.T) {
 	sameFiles(t, "report from the lake", first, reportFiles(t, out2))
 	// At debug level it tells how long opening the lake and each query took.
 	for _, w := range []string{`msg="lake opened for the report" seconds=`, "query=node_days seconds=", "query=job_times seconds=",
-		"query=alerts seconds=", "query=\"table_rows AmlComputeJobEvent\" seconds=", `query="render and write" seconds=`} {
+		"query=alerts seconds=", "query=table_rows seconds=", `query="render and write" seconds=`} {
 		if !strings.Contains(stderr, w) {
 			t.Errorf("report --log-level debug: stderr lacks %q:\n%s", w, stderr)
 		}
