@@ -3,8 +3,9 @@
 -- it: its resource ID in upper case, its workspace (the least Resource), and the VM size and
 -- priority of its latest event that names them (among the events at that instant, rarely more
 -- than one, the last by blob and offset). cluster_usage names its rows with it; the report
--- computes it beside node_days, so that neither waits for the other.
-WITH named AS (
+-- computes it beside node_days, so that neither waits for the other. named is computed once for
+-- the four steps that read it.
+WITH named AS MATERIALIZED (
     SELECT hash(ResourceId, ClusterName) AS cluster_key, upper(any_value(ResourceId)) AS resource_id,
            any_value(ClusterName) AS ClusterName, min(Resource) AS workspace,
            max(TimeGenerated) FILTER (WHERE VmSize IS NOT NULL) AS size_time,

@@ -3,7 +3,8 @@
 -- A cluster whose events in the day all lack CurrentNodeCount has events = 0 and empty node
 -- counts (nothing was measured), but still its preempted and unusable maxima.
 -- Node events are logged up to two days after the allocation, so partitions D..D+2 are read.
-WITH cluster_events AS (
+-- The day's events are read once for the three steps that use them.
+WITH cluster_events AS MATERIALIZED (
     SELECT upper(ResourceId) AS resource_id, Resource, ClusterName, TimeGenerated,
            _SourceBlob, _SourceOffset, CurrentNodeCount, PreemptedNodeCount, UnusableNodeCount
     FROM AmlComputeClusterEvent
