@@ -301,14 +301,13 @@ func (d Daily) Write(ctx context.Context, db *DB) (_ Summary, err error) {
 	return dayData.summary, nil
 }
 
-// collect runs every query of the day, as many at once as there are cores.
+// collect runs every query of the day, reportParallelism of them at once.
 func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule) (*day, error) {
 	arg := sql.Named("day", date.Format(amlmon.DateLayout))
 	out := &day{date: date, rules: rules, csv: map[string]result{}}
 	g, gctx := errgroup.WithContext(ctx)
-	// One query per core: DuckDB runs each on its threads as well, and more queries at once
-	// only made them wait for each other (6.1 against 6.7 CPU-seconds at two per core).
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	queries, _ := reportParallelism()
+	g.SetLimit(queries)
 	csvs := contractCSVs()
 	csvResults := make([]result, len(csvs))
 	prices, err := pricesParam(d.Prices)

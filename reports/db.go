@@ -31,7 +31,8 @@ type openConfig struct {
 	sandboxed bool
 	scoped    bool
 	// report: opened for the daily report, whose queries all order their rows; DuckDB need
-	// not keep the files' order of rows, which costs time and memory in most operators.
+	// not keep the files' order of rows, which costs time and memory in most operators, and
+	// has the threads of reportParallelism.
 	report   bool
 	from, to string // inclusive partition dates, DateLayout, compared as text
 	// wider holds scopes of single views (by lower-case name) that differ from from..to.
@@ -117,7 +118,8 @@ func Open(ctx context.Context, dir string, opts ...Option) (*DB, error) {
 	}
 	db := &DB{DB: sqldb, lake: dir}
 	if cfg.report {
-		if _, err := db.ExecContext(ctx, "SET GLOBAL preserve_insertion_order = false"); err != nil {
+		_, threads := reportParallelism()
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("SET GLOBAL preserve_insertion_order = false; SET GLOBAL threads = %d", threads)); err != nil {
 			sqldb.Close()
 			return nil, fmt.Errorf("open duckdb: %w", err)
 		}
@@ -133,6 +135,17 @@ func Open(ctx context.Context, dir string, opts ...Option) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// reportParallelism is how many of the report's queries run at once, and how many threads
+// DuckDB has, so that no more threads work than Go's GOMAXPROCS: DuckDB runs a query on the
+// thread that asked for it and on threads−1 workers that all queries share. On two cores that
+// is two queries of one thread each: more threads made every query wait for the others (5.8
+// against 6.6 CPU-seconds for the report of the 7-day bench lake, docs/performance.md).
+func reportParallelism() (queries, threads int) {
+	n := runtime.GOMAXPROCS(0)
+	queries = max(2, n/2)
+	return queries, max(1, n-queries+1)
 }
 
 // Lake is the lake folder the views read, as given to Open.
