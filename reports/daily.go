@@ -38,7 +38,8 @@ func queryReading(name string, computed map[string]string) (string, error) {
 	text := string(b)
 	// A query built on another embeds it rather than repeat it: failure_reasons groups
 	// failed_jobs; cluster_usage reads node_days, which integrates node_steps, and
-	// cluster_names; trend reads node_days and trend_jobs, headline trend_jobs.
+	// cluster_names, which reads node_days too; trend reads node_days and trend_jobs, headline
+	// trend_jobs.
 	for _, inner := range []string{"failed_jobs", "node_days", "node_steps", "cluster_names", "trend_jobs"} {
 		if name == inner || !strings.Contains(text, "/*"+inner+"*/") {
 			continue
@@ -318,8 +319,9 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		return &csvResults[slices.IndexFunc(csvs, func(c contractCSV) bool { return c.name == name })]
 	}
 	// cluster_usage, trend and headline read tables (sharedQueries) computed beside the other
-	// queries, and run once they are all there. The queries start dearest first (on the 7-day bench
-	// lake), so that the report does not wait at its end for a long one that started late.
+	// queries: cluster_usage as soon as node_days is there, the others once all are. The
+	// queries start dearest first (on the 7-day bench lake), so that the report does not wait
+	// at its end for a long one that started late.
 	// Every contract CSV is filled here or after: one that is not has no columns, which the
 	// check below reports.
 	shared := newComputed(db, sharedQueries...)
@@ -328,7 +330,7 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		name string
 		dst  *result
 	}{
-		{"node_days", nil}, {"job_times", csvOf("job_times")}, {"cluster_names", nil}, {"node_churn", csvOf("node_churn")},
+		{"node_days", csvOf("cluster_usage")}, {"job_times", csvOf("job_times")}, {"node_churn", csvOf("node_churn")},
 		{"trend_jobs", nil}, {"node_counts", &out.nodeCounts},
 		{"alerts", csvOf("alerts")}, {"quota_usage", csvOf("quota_usage")},
 		{"failures_by_cluster", csvOf("failures_by_cluster")}, {"failed_jobs", csvOf("failed_jobs")},
@@ -338,9 +340,12 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		{"reject_reasons", &out.rejects}, {"unrecognised", &out.unrecognised},
 	} {
 		g.Go(func() (err error) {
+			if q.name == "node_days" {
+				return d.nodeDaysThenUsage(gctx, db, shared, date, q.dst, arg, sql.Named("prices", prices))
+			}
 			defer d.took(q.name, time.Now())
 			switch q.name {
-			case "node_days", "cluster_names", "trend_jobs":
+			case "trend_jobs":
 				err = shared.compute(gctx, q.name, date)
 			case "alerts":
 				*q.dst, err = evaluate(gctx, db, arg, rules)
@@ -375,7 +380,6 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		dst  *result
 		args []any
 	}{
-		{"cluster_usage", csvOf("cluster_usage"), []any{arg, sql.Named("prices", prices)}},
 		{"trend", &out.trend, []any{arg}},
 		{"headline", &out.headline, []any{arg}},
 	} {
@@ -402,6 +406,26 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	out.summary = summarise(out, rows)
 	out.summary.Spend = spend(out)
 	return out, nil
+}
+
+// nodeDaysThenUsage computes node_days into its table and then cluster_usage, which reads it,
+// into *usage.
+func (d Daily) nodeDaysThenUsage(ctx context.Context, db *DB, shared computed, date time.Time, usage *result, args ...any) error {
+	start := time.Now()
+	if err := shared.compute(ctx, "node_days", date); err != nil {
+		return err
+	}
+	d.took("node_days", start)
+	start = time.Now()
+	text, err := queryReading("cluster_usage", shared.tables)
+	if err != nil {
+		return err
+	}
+	if *usage, err = runSQL(ctx, db, "cluster_usage", text, args...); err != nil {
+		return err
+	}
+	d.took("cluster_usage", start)
+	return nil
 }
 
 // took logs, at debug level, how long a query of the report took since start: what to look

@@ -17,10 +17,9 @@ var sharedTables atomic.Int64
 // sharedQueries are the queries whose answers the report computes into tables before the
 // queries that read them: node_days, the dearest part of both cluster_usage and trend (a week of
 // AmlComputeClusterEvent, ordered per cluster), whose row of a day is the same whichever of the
-// two computes it; and cluster_names and trend_jobs, the other week-long parts of those two, so
-// that they run beside node_days rather than after it (the headline reads trend_jobs' row of
-// the day).
-var sharedQueries = []string{"node_days", "cluster_names", "trend_jobs"}
+// two computes it; and trend_jobs, the other week-long part of trend, so that it runs beside
+// node_days rather than after it (the headline reads its row of the day).
+var sharedQueries = []string{"node_days", "trend_jobs"}
 
 // computed holds tables that one report computes for several of its queries, by the name of
 // the query that fills them (queryReading's argument).

@@ -321,3 +321,26 @@ func TestWritePricesReadsBack(t *testing.T) {
 		t.Errorf("ReadPrices(WritePrices) = %v, %v", back, err)
 	}
 }
+
+// TestClusterUsageWorkspace: a cluster's workspace is the least Resource of its events in D,
+// and of the week before only for a cluster that logged nothing in D.
+func TestClusterUsageWorkspace(t *testing.T) {
+	l := newLake(t)
+	at := func(days int) string { return reportDay.AddDate(0, 0, days).Add(12 * time.Hour).Format(time.RFC3339Nano) }
+	l.table("AmlComputeClusterEvent", "2026-11-24", []row{
+		clusterEvent(rid1, "A-EARLIER", "busy", at(-1), row{"CurrentNodeCount": 1}),
+		clusterEvent(rid1, "C-EARLIER", "quiet", at(-1), row{"CurrentNodeCount": 1}),
+	})
+	l.table("AmlComputeClusterEvent", "2026-11-25", []row{
+		clusterEvent(rid1, "B-TODAY", "busy", at(0), row{"CurrentNodeCount": 2}),
+	})
+	dir, _ := writeUsageReport(t, l.open(), nil)
+	// busy: 1 × 12 + 2 × 12 = 36; quiet: 1 × 24.
+	want := lines(
+		"resource_id,workspace,cluster,vm_size,vm_priority,node_hours,idle_node_hours,idle_share,hourly_price,cost",
+		rid1+",B-TODAY,busy,STANDARD_NC6,Dedicated,36,,,,",
+		rid1+",C-EARLIER,quiet,STANDARD_NC6,Dedicated,24,,,,")
+	if got := readFile(t, dir, "cluster_usage.csv"); got != want {
+		t.Errorf("cluster_usage.csv:\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
