@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,7 +30,7 @@ func alertsOf(t *testing.T, rules []Rule, rows ...row) []string {
 			t.Fatalf("rule %d: %v", i, err)
 		}
 	}
-	res, err := evaluate(context.Background(), l.open(), sql.Named("day", reportDay.Format(amlmon.DateLayout)), rules)
+	res, err := evaluate(context.Background(), l.open(), reportDay, rules)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,10 +256,9 @@ func BenchmarkAlerts(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	arg := sql.Named("day", reportDay.Format(amlmon.DateLayout))
 	b.ResetTimer()
 	for b.Loop() {
-		res, err := evaluate(context.Background(), db, arg, DefaultRules())
+		res, err := evaluate(context.Background(), db, reportDay, DefaultRules())
 		if err != nil {
 			b.Fatal(err)
 		}

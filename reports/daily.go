@@ -39,8 +39,8 @@ func queryReading(name string, computed map[string]string) (string, error) {
 	// A query built on another embeds it rather than repeat it: failure_reasons groups
 	// failed_jobs; cluster_usage reads node_days, which integrates node_steps, and
 	// cluster_names, which reads node_days too; trend reads node_days and trend_jobs, headline
-	// trend_jobs.
-	for _, inner := range []string{"failed_jobs", "node_days", "node_steps", "cluster_names", "trend_jobs"} {
+	// trend_jobs; alerts reads alert_rows.
+	for _, inner := range []string{"failed_jobs", "node_days", "node_steps", "cluster_names", "trend_jobs", "alert_rows"} {
 		if name == inner || !strings.Contains(text, "/*"+inner+"*/") {
 			continue
 		}
@@ -348,7 +348,7 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 			case "trend_jobs":
 				err = shared.compute(gctx, q.name, date)
 			case "alerts":
-				*q.dst, err = evaluate(gctx, db, arg, rules)
+				*q.dst, err = evaluate(gctx, db, date, rules)
 			case "node_counts":
 				*q.dst, err = run(gctx, db, q.name, arg, sql.Named("series", maxSeries))
 			default:
@@ -444,20 +444,37 @@ type querier interface {
 // evaluate runs every rule over the day and returns their incidents in rule-name order. The
 // rules were checked, so the window is a whole number of frequencies and the day of
 // evaluations too.
-func evaluate(ctx context.Context, conn querier, arg sql.NamedArg, rules []Rule) (result, error) {
+func evaluate(ctx context.Context, db *DB, date time.Time, rules []Rule) (result, error) {
+	arg := sql.Named("day", date.Format(amlmon.DateLayout))
 	sorted := append([]Rule(nil), rules...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	found := make([]result, len(sorted))
+	// The rows of the rules' metrics are read once, into a table that every rule reads.
+	metrics := make([]string, len(sorted))
+	for i, r := range sorted {
+		metrics[i] = r.Metric
+	}
+	list, err := json.Marshal(metrics)
+	if err != nil {
+		return result{}, err
+	}
+	rows := newComputed(db, "alert_rows")
+	defer rows.drop()
+	if len(sorted) > 0 {
+		if err := rows.compute(ctx, "alert_rows", date, sql.Named("metrics", string(list))); err != nil {
+			return result{}, err
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, r := range sorted {
 		g.Go(func() error {
-			text, err := query("alerts")
+			text, err := queryReading("alerts", rows.tables)
 			if err != nil {
 				return err
 			}
 			text = strings.Replace(text, "/*value*/", windowValue(r.Aggregation), 1)
-			res, err := runSQL(gctx, conn, "alerts", text, arg,
+			res, err := runSQL(gctx, db, "alerts", text, arg,
 				sql.Named("rule", r.Name), sql.Named("metric", r.Metric),
 				sql.Named("aggregation", r.Aggregation), sql.Named("operator", r.Operator),
 				sql.Named("threshold", r.Threshold),

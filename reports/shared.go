@@ -39,15 +39,15 @@ func newComputed(db *DB, names ...string) computed {
 }
 
 // compute runs the named query for the report of date into its table of the in-memory
-// database: node_days for the seven days ending with date. The table is a plain one, not TEMP:
+// database (node_days for the seven days ending with date), with params beside $day and $from. The table is a plain one, not TEMP:
 // a TEMP table lives on one connection, and the queries that read it run on others of the pool.
-func (c computed) compute(ctx context.Context, name string, date time.Time) error {
+func (c computed) compute(ctx context.Context, name string, date time.Time, params ...any) error {
 	text, err := query(name)
 	if err != nil {
 		return err
 	}
 	text, args := inlineDates("CREATE TABLE "+ident(c.tables[name])+" AS "+text,
-		[]any{sql.Named("day", date.Format(amlmon.DateLayout)), stepsFrom(date.AddDate(0, 0, -6))})
+		append([]any{sql.Named("day", date.Format(amlmon.DateLayout)), stepsFrom(date.AddDate(0, 0, -6))}, params...))
 	if _, err := c.db.ExecContext(ctx, text, args...); err != nil {
 		return fmt.Errorf("query %s: %w", name, err)
 	}

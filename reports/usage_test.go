@@ -326,7 +326,9 @@ func TestWritePricesReadsBack(t *testing.T) {
 // and of the week before only for a cluster that logged nothing in D.
 func TestClusterUsageWorkspace(t *testing.T) {
 	l := newLake(t)
-	at := func(days int) string { return reportDay.AddDate(0, 0, days).Add(12 * time.Hour).Format(time.RFC3339Nano) }
+	at := func(days int) string {
+		return reportDay.AddDate(0, 0, days).Add(12 * time.Hour).Format(time.RFC3339Nano)
+	}
 	l.table("AmlComputeClusterEvent", "2026-11-24", []row{
 		clusterEvent(rid1, "A-EARLIER", "busy", at(-1), row{"CurrentNodeCount": 1}),
 		clusterEvent(rid1, "C-EARLIER", "quiet", at(-1), row{"CurrentNodeCount": 1}),

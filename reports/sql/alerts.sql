@@ -17,13 +17,15 @@
 -- last met one, or is still open when that lies past the day's last evaluation.
 --
 -- Only the metric's rows in [$day − W, $day + 1 day) are read (W is at most a day), from the
--- date partitions that range touches.
+-- rows of the rules' metrics that alert_rows reads once for all rules.
 WITH metric_rows AS (
     SELECT upper(ResourceId) AS resource_id, Resource,
            CAST(floor((epoch_us(TimeGenerated) - epoch_us(CAST($day AS TIMESTAMP)))
                       / CAST($frequency_us AS DOUBLE)) AS BIGINT) AS slot,
            Total, Count, Minimum, Maximum
-    FROM AzureMetrics
+    FROM (
+/*alert_rows*/
+    )
     WHERE date BETWEEN CAST($day AS DATE) - 1 AND CAST($day AS DATE)
       AND date >= CAST(CAST($day AS TIMESTAMP) - to_microseconds(CAST($window_us AS BIGINT)) AS DATE)
       AND TimeGenerated >= CAST($day AS TIMESTAMP) - to_microseconds(CAST($window_us AS BIGINT))
