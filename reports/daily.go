@@ -334,7 +334,6 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 		{"trend_jobs", nil}, {"node_counts", &out.nodeCounts},
 		{"alerts", csvOf("alerts")}, {"quota_usage", csvOf("quota_usage")},
 		{"failures_by_cluster", csvOf("failures_by_cluster")}, {"failed_jobs", csvOf("failed_jobs")},
-		{"failure_reasons", csvOf("failure_reasons")},
 		{"completeness", csvOf("completeness")}, {"data_quality", csvOf("data_quality")},
 		{"node_event_resources", &out.nodeEvents}, {"warnings", &out.warnings},
 		{"reject_reasons", &out.rejects}, {"unrecognised", &out.unrecognised},
@@ -347,6 +346,8 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 			switch q.name {
 			case "trend_jobs":
 				err = shared.compute(gctx, q.name, date)
+			case "failed_jobs":
+				*q.dst, *csvOf("failure_reasons"), err = failedJobs(gctx, db, date)
 			case "alerts":
 				*q.dst, err = evaluate(gctx, db, date, rules)
 			case "node_counts":
@@ -406,6 +407,29 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	out.summary = summarise(out, rows)
 	out.summary.Spend = spend(out)
 	return out, nil
+}
+
+// failedJobs computes failed_jobs into a table, and returns its rows and those of
+// failure_reasons, which groups them.
+func failedJobs(ctx context.Context, db *DB, date time.Time) (jobs, reasons result, err error) {
+	arg := sql.Named("day", date.Format(amlmon.DateLayout))
+	failed := newComputed(db, "failed_jobs")
+	defer failed.drop()
+	if err := failed.compute(ctx, "failed_jobs", date); err != nil {
+		return result{}, result{}, err
+	}
+	text, err := query("failed_jobs")
+	if err != nil {
+		return result{}, result{}, err
+	}
+	if jobs, err = runSQL(ctx, db, "failed_jobs", "SELECT * FROM "+ident(failed.tables["failed_jobs"])+" "+orderBy(text)); err != nil {
+		return result{}, result{}, err
+	}
+	if text, err = queryReading("failure_reasons", failed.tables); err != nil {
+		return result{}, result{}, err
+	}
+	reasons, err = runSQL(ctx, db, "failure_reasons", text, arg)
+	return jobs, reasons, err
 }
 
 // nodeDaysThenUsage computes node_days into its table and then cluster_usage, which reads it,

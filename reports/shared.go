@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -60,4 +61,30 @@ func (c computed) drop() {
 		// The report's context may be cancelled by now; the table must go all the same.
 		_, _ = c.db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+ident(table))
 	}
+}
+
+// orderBy is the ORDER BY clause at the top level of a query's text, to its end, with its
+// comments removed and its words joined by single spaces; "" when the query has none. A query
+// that reads a table computed from another orders its rows as that one would.
+func orderBy(text string) string {
+	var b strings.Builder
+	for line := range strings.SplitSeq(text, "\n") {
+		if i := strings.Index(line, "--"); i >= 0 {
+			line = line[:i]
+		}
+		b.WriteString(line + " ")
+	}
+	depth := 0
+	words := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(b.String()))
+	for i, w := range words {
+		switch {
+		case w == "(":
+			depth++
+		case w == ")":
+			depth--
+		case depth == 0 && strings.EqualFold(w, "ORDER") && i+1 < len(words) && strings.EqualFold(words[i+1], "BY"):
+			return strings.Join(words[i:], " ")
+		}
+	}
+	return ""
 }
