@@ -21,14 +21,21 @@ type FileStat struct {
 // ParseBlobEntries reads the JSON lines of one manifest file; blank lines are skipped. name
 // only labels errors.
 func ParseBlobEntries(name string, data []byte) ([]BlobEntry, error) {
-	var entries []BlobEntry
+	return ParseManifestLines[BlobEntry](name, data)
+}
+
+// ParseManifestLines reads the JSON lines of one manifest file as values of T, which names
+// the fields of BlobEntry its caller needs: the others are skipped, not decoded. Blank lines
+// are skipped; name only labels errors.
+func ParseManifestLines[T any](name string, data []byte) ([]T, error) {
+	var entries []T
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
 	for n := 1; sc.Scan(); n++ {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
 		}
-		var e BlobEntry
+		var e T
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			return nil, fmt.Errorf("read manifest %s line %d: %w", name, n, err)
 		}
