@@ -65,10 +65,10 @@ func (f *faults) serve(t *testing.T, az *azuritetest.Azurite) string {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		case download && f.take(&f.breakBody):
-			proxy.ServeHTTP(&cutWriter{ResponseWriter: w, left: f.cutAfter}, r)
+			proxy.ServeHTTP(azuritetest.CutAfter(w, f.cutAfter, nil), r)
 			return
 		case download && f.take(&f.stallBody):
-			proxy.ServeHTTP(&cutWriter{ResponseWriter: w, left: f.cutAfter, stall: stop}, r)
+			proxy.ServeHTTP(azuritetest.CutAfter(w, f.cutAfter, stop), r)
 			return
 		}
 		proxy.ServeHTTP(w, r)
@@ -79,31 +79,6 @@ func (f *faults) serve(t *testing.T, az *azuritetest.Azurite) string {
 		srv.Close()
 	})
 	return srv.URL + "/" + azuritetest.Account
-}
-
-// cutWriter passes on the first left bytes of a body, then breaks the connection, or, with a
-// stall channel, goes silent until it closes.
-type cutWriter struct {
-	http.ResponseWriter
-	left  int
-	stall chan struct{}
-}
-
-func (c *cutWriter) Write(p []byte) (int, error) {
-	if len(p) <= c.left {
-		c.left -= len(p)
-		return c.ResponseWriter.Write(p)
-	}
-	n, _ := c.ResponseWriter.Write(p[:c.left])
-	c.left = 0
-	if f, ok := c.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-	if c.stall != nil {
-		<-c.stall
-	}
-	// The proxy aborts the response on a failed write, which drops the connection.
-	return n, errors.New("connection cut")
 }
 
 func TestAzureFaults(t *testing.T) {

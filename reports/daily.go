@@ -376,23 +376,16 @@ func (d Daily) collect(ctx context.Context, db *DB, date time.Time, rules []Rule
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	for _, q := range []struct {
-		name string
-		dst  *result
-		args []any
-	}{
-		{"trend", &out.trend, []any{arg}},
-		{"headline", &out.headline, []any{arg}},
-	} {
+	for name, dst := range map[string]*result{"trend": &out.trend, "headline": &out.headline} {
 		start := time.Now()
-		text, err := queryReading(q.name, shared.tables)
+		text, err := queryReading(name, shared.tables)
 		if err != nil {
 			return nil, err
 		}
-		if *q.dst, err = runSQL(ctx, db, q.name, text, q.args...); err != nil {
+		if *dst, err = runSQL(ctx, db, name, text, arg); err != nil {
 			return nil, err
 		}
-		d.took(q.name, start)
+		d.took(name, start)
 	}
 	for i, c := range csvs {
 		if got := strings.Join(csvResults[i].cols, ","); got != c.header {

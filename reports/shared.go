@@ -40,8 +40,9 @@ func newComputed(db *DB, names ...string) computed {
 }
 
 // compute runs the named query for the report of date into its table of the in-memory
-// database (node_days for the seven days ending with date), with params beside $day and $from. The table is a plain one, not TEMP:
-// a TEMP table lives on one connection, and the queries that read it run on others of the pool.
+// database (node_days for the seven days ending with date), with params beside $day and
+// $from. The table is a plain one, not TEMP: a TEMP table lives on one connection, and the
+// queries that read it run on others of the pool.
 func (c computed) compute(ctx context.Context, name string, date time.Time, params ...any) error {
 	text, err := query(name)
 	if err != nil {

@@ -110,17 +110,22 @@ func (f *Faults) handle(proxy *httputil.ReverseProxy) func(http.ResponseWriter, 
 			w.Header().Set("x-ms-error-code", "InternalError")
 			w.WriteHeader(http.StatusInternalServerError)
 		case cut:
-			proxy.ServeHTTP(&cutWriter{ResponseWriter: w, left: after}, r)
+			proxy.ServeHTTP(CutAfter(w, after, nil), r)
 		case stall:
-			proxy.ServeHTTP(&cutWriter{ResponseWriter: w, left: after, stall: f.stop}, r)
+			proxy.ServeHTTP(CutAfter(w, after, f.stop), r)
 		default:
 			proxy.ServeHTTP(w, r)
 		}
 	}
 }
 
-// cutWriter passes on the first left bytes of a body, then breaks the connection, or, with a
-// stall channel, goes silent until it closes.
+// CutAfter wraps a proxy's response writer: it passes on the first n bytes of the body, then
+// breaks the connection, or, with a stall channel, goes silent until that closes.
+func CutAfter(w http.ResponseWriter, n int, stall chan struct{}) http.ResponseWriter {
+	return &cutWriter{ResponseWriter: w, left: n, stall: stall}
+}
+
+// cutWriter is the writer of CutAfter.
 type cutWriter struct {
 	http.ResponseWriter
 	left  int

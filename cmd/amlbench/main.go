@@ -13,8 +13,9 @@
 // read_json … TO parquet per container, through the same DuckDB driver amlmon uses), each in a
 // child process so that its peak RSS comes from the OS; the throughput ratio is the median of
 // the runs' ratios. It then times a second sync over the unchanged archive, the report of the
-// last day of a --report-days lake (kept in --dir; the median of --runs runs), and the peak RSS of a sync --scale times as
-// large. The exit status is 0 whether or not the targets are met; the PASS and FAIL lines say.
+// last day of a --report-days lake (kept in --dir; the median of --runs runs), and the peak
+// RSS of a sync --scale times as large. The exit status is 0 whether or not the targets are
+// met; the PASS and FAIL lines say.
 package main
 
 import (

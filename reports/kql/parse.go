@@ -535,21 +535,8 @@ func (p *parser) datatable() (*datatableSpec, error) {
 		}
 		return d, nil
 	}
-	if _, err := p.expectOp("["); err != nil {
-		return nil, err
-	}
-	for !p.isOp("]") {
-		e, err := p.unary()
-		if err != nil {
-			return nil, err
-		}
-		d.vals = append(d.vals, e)
-		if !p.isOp(",") {
-			break
-		}
-		p.advance()
-	}
-	if _, err := p.expectOp("]"); err != nil {
+	var err error
+	if d.vals, err = p.delimited("[", "]", p.unary, true); err != nil {
 		return nil, err
 	}
 	if len(d.vals)%len(d.cols) != 0 {
@@ -1128,25 +1115,15 @@ func (p *parser) operand() (*node, error) {
 			return &node{kind: nLit, off: t.off, tok: t}, nil
 		}
 		if p.isOp("(") {
-			p.advance()
 			n := &node{kind: nCall, off: t.off, name: strings.ToLower(t.text)}
 			if n.name != t.text {
 				return nil, p.errf(t, "unknown function %q", t.text)
 			}
-			for !p.isOp(")") {
-				e, err := p.expr()
-				if err != nil {
-					return nil, err
-				}
-				n.args = append(n.args, e)
-				if !p.isOp(",") {
-					break
-				}
-				p.advance()
-			}
-			if _, err := p.expectOp(")"); err != nil {
+			args, err := p.delimited("(", ")", p.expr, true)
+			if err != nil {
 				return nil, err
 			}
+			n.args = args
 			return n, nil
 		}
 		if v, ok := p.lets[t.text]; ok {
@@ -1243,23 +1220,33 @@ func (p *parser) itemsOne() (item, error) {
 // listOf reads "(e, e, ...)" after a list operator and returns first followed by the
 // expressions; an empty list is accepted only when empty says so.
 func (p *parser) listOf(first *node, empty bool) ([]*node, error) {
-	if _, err := p.expectOp("("); err != nil {
+	args, err := p.delimited("(", ")", p.additive, empty)
+	if err != nil {
 		return nil, err
 	}
-	args := []*node{first}
-	for !empty || !p.isOp(")") {
-		e, err := p.additive()
+	return append([]*node{first}, args...), nil
+}
+
+// delimited reads "open e, e, ... close", each e read by elem; no e at all is accepted only
+// when empty says so.
+func (p *parser) delimited(open, close string, elem func() (*node, error), empty bool) ([]*node, error) {
+	if _, err := p.expectOp(open); err != nil {
+		return nil, err
+	}
+	var out []*node
+	for !empty || !p.isOp(close) {
+		e, err := elem()
 		if err != nil {
 			return nil, err
 		}
-		args = append(args, e)
+		out = append(out, e)
 		if !p.isOp(",") {
 			break
 		}
 		p.advance()
 	}
-	if _, err := p.expectOp(")"); err != nil {
+	if _, err := p.expectOp(close); err != nil {
 		return nil, err
 	}
-	return args, nil
+	return out, nil
 }
